@@ -1,0 +1,73 @@
+"""Settings with their defaults, read from the environment; cheap to import (DAG files use it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+FEED = "china_org_cn"
+TIMEZONE = "Asia/Shanghai"  # Beijing time: the site's page dates and the DAG's schedule
+LIVE_BASE_URL = "http://www.china.org.cn"
+# Which node id is "Off the Wire" is not confirmed (see docs); keep it configurable.
+DEFAULT_LISTING_PATH = "/world/node_7075238.htm"
+ALLOWED_HOSTS = ("www.china.org.cn", "china.org.cn")
+DEFAULT_USER_AGENT = "wire-ingest/0.1 (+https://github.com/wire-ingest/wire-ingest)"
+
+# Airflow names users set (AIRFLOW_VAR_WIRE_BASE_URL, AIRFLOW_CONN_WIRE_WAREHOUSE work too).
+BASE_URL_VARIABLE = "wire_base_url"
+LISTING_PATH_VARIABLE = "wire_listing_path"
+WAREHOUSE_CONN_ID = "wire_warehouse"
+FETCH_POOL = "wire_fetch"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def data_dir() -> Path:
+    """Root for the SQLite warehouse, the landing area and run work files."""
+    return Path(_env("WIRE_DATA_DIR", str(Path.cwd() / "data"))).resolve()
+
+
+def default_warehouse_url() -> str:
+    return _env("WIRE_WAREHOUSE_URL", f"sqlite:///{data_dir() / 'warehouse.db'}")
+
+
+def default_landing_url() -> str:
+    return _env("WIRE_LANDING_URL", (data_dir() / "landing").as_uri())
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How politely and how persistently pages are fetched."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_attempts: int = 4
+    backoff_factor: float = 0.5
+    max_requests_per_second: float = 1.0  # per host; 0 disables the limit (local site only)
+    concurrency: int = 4
+    max_body_bytes: int = 5_000_000
+    max_listing_pages: int = 200
+
+    @classmethod
+    def from_env(cls) -> FetchSettings:
+        return cls(
+            user_agent=_env("WIRE_USER_AGENT", DEFAULT_USER_AGENT),
+            connect_timeout=float(_env("WIRE_CONNECT_TIMEOUT", "5")),
+            read_timeout=float(_env("WIRE_READ_TIMEOUT", "20")),
+            max_attempts=int(_env("WIRE_MAX_ATTEMPTS", "4")),
+            backoff_factor=float(_env("WIRE_BACKOFF_FACTOR", "0.5")),
+            max_requests_per_second=float(_env("WIRE_MAX_RPS", "1")),
+            concurrency=int(_env("WIRE_FETCH_CONCURRENCY", "4")),
+            max_body_bytes=int(_env("WIRE_MAX_BODY_BYTES", "5000000")),
+            max_listing_pages=int(_env("WIRE_MAX_LISTING_PAGES", "200")),
+        )
+
+
+def max_reject_share() -> float:
+    """The run fails when more than this share of parsed articles is rejected."""
+    return float(_env("WIRE_MAX_REJECT_SHARE", "0.2"))
