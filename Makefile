@@ -1,0 +1,50 @@
+# wire-ingest: the commands people expect. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.DEFAULT_GOAL := help
+
+.PHONY: help install demo test test-fast lint format site bench bench-quick backfill up down lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install -q --python $(PY) -r requirements.txt -r requirements-dev.txt
+	$(BIN)/uv pip install -q --python $(PY) --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv with the pinned requirements and the project
+
+demo: install  ## run the DAG for one day of the local wire site into SQLite, print the result
+	VENV=$(VENV) bash scripts/demo.sh
+
+test: install  ## the whole test suite (PostgreSQL: WIRE_TEST_POSTGRES_URL, else a throwaway server)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install  ## unit tests only
+	$(PY) -m pytest tests/unit tests/dags $(PYTEST_ARGS)
+
+lint: install  ## ruff (lint + format check) and mypy on include/
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+site: install  ## serve the local wire site on 127.0.0.1:8765 (Ctrl-C stops it)
+	$(BIN)/wire-ingest site --port 8765
+
+lock:  ## re-pin requirements*.txt from requirements*.in
+	$(BIN)/uv pip compile -q --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+
+clean:  ## remove the local Airflow home and data (keeps .venv)
+	rm -rf .airflow data

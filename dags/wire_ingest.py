@@ -1,0 +1,132 @@
+"""
+### wire_ingest: the daily Off the Wire pipeline
+
+Fetches one day of Xinhua copy from the "Off the Wire" section of china.org.cn, keeps every raw
+page in the landing area (gzipped WARC), parses the pages into articles, marks exact duplicates,
+validates every row with Great Expectations and upserts the clean rows into the warehouse table
+`articles`. Rows that fail are kept in `article_rejects` with the reason; each run writes its
+counts to `ingest_runs`.
+
+**Which day a run covers** (Beijing time, UTC+8):
+- a scheduled run (00:00 Beijing) covers the day that has just ended;
+- a backfill from D1 to D2 creates one run per day, each covering exactly its day;
+- a manual run covers its logical date, or the `day` param when given.
+
+**Settings**: Variable `wire_base_url` (site root, default the live site; `AIRFLOW_VAR_WIRE_BASE_URL`
+works), Variable `wire_listing_path`, connection `wire_warehouse` (sqlite or postgres; default the
+SQLite file under `WIRE_DATA_DIR`). Fetching is polite by default: `WIRE_MAX_RPS` (1/s per host).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+
+from wire_ingest import settings
+
+DEFAULT_ARGS = {
+    "owner": "wire-ingest",
+    "retries": 2,
+    "retry_delay": pendulum.duration(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": pendulum.duration(minutes=10),
+}
+
+
+def _record_failure(context: dict) -> None:
+    from wire_ingest import pipeline
+
+    planned = context["ti"].xcom_pull(task_ids="plan")
+    if planned:
+        pipeline.record_rejects_and_run(
+            pipeline.context_from_dict(planned),
+            status="failed",
+            message=f"task {context['ti'].task_id} failed: {context.get('exception')}",
+            dag_id=context["dag"].dag_id,
+        )
+
+
+@dag(
+    dag_id="wire_ingest",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=settings.TIMEZONE),
+    start_date=pendulum.datetime(2020, 1, 1, tz=settings.TIMEZONE),
+    catchup=False,
+    max_active_runs=4,
+    default_args=DEFAULT_ARGS,
+    tags=["wire", "xinhua", settings.FEED],
+    doc_md=__doc__,
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Target day YYYY-MM-DD (Beijing). Empty: the run's logical date.",
+        ),
+    },
+    on_failure_callback=_record_failure,
+)
+def wire_ingest() -> None:
+    @task
+    def plan(**context: object) -> dict:
+        """Fix the run's target day, source and warehouse."""
+        from wire_ingest import airflow_support
+
+        return airflow_support.plan_from_context(context)
+
+    @task(pool=settings.FETCH_POOL)
+    def discover(planned: dict) -> dict:
+        """Walk the listing pages back to the target day; keep them in the landing area."""
+        from airflow.sdk import Variable
+
+        from wire_ingest import pipeline
+
+        listing_path = Variable.get(
+            settings.LISTING_PATH_VARIABLE, default=settings.DEFAULT_LISTING_PATH
+        )
+        return pipeline.discover_step(
+            pipeline.context_from_dict(planned), listing_path=listing_path
+        )
+
+    @task(pool=settings.FETCH_POOL)
+    def fetch(planned: dict, discovered: dict) -> dict:
+        """Fetch every article page into the landing area (WARC)."""
+        from wire_ingest import pipeline
+
+        return pipeline.fetch_step(pipeline.context_from_dict(planned), discovered["path"])
+
+    @task
+    def parse(planned: dict, fetched: dict) -> dict:
+        """Parse the landed pages into articles."""
+        from wire_ingest import pipeline
+
+        return pipeline.parse_step(pipeline.context_from_dict(planned), fetched["path"])
+
+    @task
+    def dedupe(planned: dict, parsed: dict) -> dict:
+        """Merge repeats of a URL; mark copies of known bodies as duplicates."""
+        from wire_ingest import pipeline
+
+        return pipeline.dedupe_step(pipeline.context_from_dict(planned), parsed["path"])
+
+    @task
+    def validate(planned: dict, deduped: dict) -> dict:
+        """Great Expectations: passing rows go on, failing rows become rejects."""
+        from wire_ingest import pipeline
+
+        return pipeline.validate_step(pipeline.context_from_dict(planned), deduped["path"])
+
+    @task
+    def load(planned: dict, validated: dict) -> dict:
+        """Upsert into `articles`; record rejects and the run's counts."""
+        from wire_ingest import pipeline
+
+        return pipeline.load_step(pipeline.context_from_dict(planned), validated["path"])
+
+    planned = plan()
+    load(
+        planned,
+        validate(planned, dedupe(planned, parse(planned, fetch(planned, discover(planned))))),
+    )
+
+
+wire_ingest()

@@ -1,0 +1,100 @@
+"""The `wire-ingest` command: serve the local wire site, parse a page, run a day, report."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+
+USAGE = """wire-ingest COMMAND [ARGS]
+
+commands:
+  site      serve the local wire site (deterministic copy of Off the Wire) on 127.0.0.1
+  parse     parse one saved page: wire-ingest parse FILE --url URL
+  run       run every stage for one day in this process, without Airflow
+  report    print what the warehouse holds: rows, sample titles, last runs, rejects
+"""
+
+
+def _run(argv: list[str]) -> int:
+    from wire_ingest import pipeline, settings
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest run", description="Run one day without Airflow."
+    )
+    parser.add_argument(
+        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "--base-url", default=settings.LIVE_BASE_URL, help="site root (default: live)"
+    )
+    parser.add_argument("--listing-path", default=settings.DEFAULT_LISTING_PATH)
+    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
+    parser.add_argument("--run-id", default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run_id = args.run_id or f"cli__{args.day.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    ctx = pipeline.plan_run(
+        run_id=run_id,
+        target_day=args.day,
+        base_url=args.base_url,
+        warehouse_url=args.warehouse,
+        landing_url=args.landing,
+    )
+    summary = pipeline.run_day(ctx, listing_path=args.listing_path)
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+def _report(argv: list[str]) -> int:
+    from wire_ingest import load, settings
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest report", description="Summarise the warehouse."
+    )
+    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    parser.add_argument("--sample", type=int, default=5, help="how many titles to show")
+    args = parser.parse_args(argv)
+    engine = load.make_engine(args.warehouse or settings.default_warehouse_url())
+    try:
+        load.ensure_schema(engine)
+        summary = load.warehouse_summary(engine, sample=args.sample)
+    finally:
+        engine.dispose()
+    print(f"articles: {summary.articles} rows")
+    print(f"rejects:  {summary.rejects} rows")
+    print(f"runs:     {summary.runs} rows")
+    if summary.sample_titles:
+        print("sample titles:")
+        for title in summary.sample_titles:
+            print(f"  - {title}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "site":
+        from wire_ingest.wiresim import server
+
+        return server.main(rest)
+    if command == "parse":
+        from wire_ingest import parse
+
+        return parse.main(rest)
+    if command == "run":
+        return _run(rest)
+    if command == "report":
+        return _report(rest)
+    print(f"wire-ingest: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+# shellcheck shell=bash
+# Environment for this project's local Airflow (sourced by the Makefile's scripts and by tests).
+# Everything lives in the project: AIRFLOW_HOME=.airflow, data (warehouse, landing) in data/.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/.airflow}"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}"
+# 32 workers took ~1 GB here: keep a laptop-sized parallelism.
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-30}"
+export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-INFO}"
+export GX_ANALYTICS_ENABLED=False
+export WIRE_DATA_DIR="${WIRE_DATA_DIR:-$ROOT/data}"
+mkdir -p "$AIRFLOW_HOME" "$WIRE_DATA_DIR"
+# A per-home random JWT secret (64 bytes), made on first use and never committed.
+if [ ! -s "$AIRFLOW_HOME/jwt_secret" ]; then
+  python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > "$AIRFLOW_HOME/jwt_secret"
+fi
+export AIRFLOW__API_AUTH__JWT_SECRET="${AIRFLOW__API_AUTH__JWT_SECRET:-$(cat "$AIRFLOW_HOME/jwt_secret")}"

@@ -1,0 +1,90 @@
+"""The run-planning rules: which day a run covers, warehouse URLs from connections, stage files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from wire_ingest import pipeline
+
+UTC = dt.UTC
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        # scheduled run: logical date = start of the Beijing day that has just ended
+        ({"logical_date": dt.datetime(2020, 12, 22, 16, 0, tzinfo=UTC)}, "2020-12-23"),
+        # `airflow dags test wire_ingest 2020-12-23` / a manual run for a date: that date
+        ({"logical_date": dt.datetime(2020, 12, 23, 0, 0, tzinfo=UTC)}, "2020-12-23"),
+        ({"logical_date": dt.datetime(2020, 12, 23, 23, 59, tzinfo=BEIJING)}, "2020-12-23"),
+        # an explicit day param wins over everything
+        ({"param_day": "2020-12-01", "logical_date": dt.datetime(2020, 12, 23, tzinfo=UTC)}, "2020-12-01"),
+        # no logical date (Airflow 3 allows it): the day before the run, in Beijing
+        ({"run_after": dt.datetime(2020, 12, 23, 17, 0, tzinfo=UTC)}, "2020-12-23"),
+        ({"run_after": dt.datetime(2020, 12, 23, 15, 0, tzinfo=UTC)}, "2020-12-22"),
+    ],
+)
+def test_target_day_for(kwargs: dict, expected: str) -> None:
+    assert pipeline.target_day_for(**kwargs) == dt.date.fromisoformat(expected)
+
+
+def test_target_day_needs_something() -> None:
+    with pytest.raises(ValueError):
+        pipeline.target_day_for()
+
+
+def test_backfill_days_map_one_to_one() -> None:
+    # a backfill's logical dates are the Beijing midnights of D1..D2 (the timetable's interval starts)
+    starts = [dt.datetime(2020, 12, d, tzinfo=BEIJING) for d in (21, 22, 23)]
+    days = [pipeline.target_day_for(logical_date=s.astimezone(UTC)) for s in starts]
+    assert days == [dt.date(2020, 12, 21), dt.date(2020, 12, 22), dt.date(2020, 12, 23)]
+
+
+@pytest.mark.parametrize(
+    ("conn", "expected"),
+    [
+        ({"conn_type": "sqlite", "host": None, "schema": "/tmp/wh.db"}, "sqlite:////tmp/wh.db"),
+        ({"conn_type": "sqlite", "host": "/tmp/wh.db"}, "sqlite:////tmp/wh.db"),
+        (
+            {"conn_type": "postgres", "host": "db", "schema": "wh", "login": "u", "password": "p@ss", "port": 5432},
+            "postgresql+psycopg://u:p%40ss@db:5432/wh",
+        ),
+        (
+            {
+                "conn_type": "postgresql+psycopg",
+                "host": "127.0.0.1",
+                "schema": "test",
+                "login": "postgres",
+                "extra": {"options": "-csearch_path=s1"},
+            },
+            "postgresql+psycopg://postgres@127.0.0.1/test?options=-csearch_path%3Ds1",
+        ),
+    ],
+)
+def test_warehouse_url_from_connection(conn: dict, expected: str) -> None:
+    assert pipeline.warehouse_url_from_connection(**conn) == expected
+
+
+def test_warehouse_url_rejects_unknown_types() -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        pipeline.warehouse_url_from_connection(conn_type="mysql", host="x")
+    with pytest.raises(ValueError, match="path"):
+        pipeline.warehouse_url_from_connection(conn_type="sqlite", host=None)
+
+
+def test_run_key_is_filesystem_safe() -> None:
+    assert pipeline.run_key("manual__2026-11-28T14:12:06.843920+00:00") == "manual__2026-11-28T14_12_06.843920_00_00"
+    assert pipeline.run_key("///") == "run"
+
+
+def test_plan_run_round_trips_through_xcom(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    ctx = pipeline.plan_run(run_id="scheduled__x", target_day=dt.date(2020, 12, 23), base_url="http://127.0.0.1:1/")
+    assert ctx.base_url == "http://127.0.0.1:1"
+    assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'warehouse.db'}"
+    assert ctx.landing_url == (tmp_path / "landing").as_uri()
+    assert (tmp_path / "work" / "china_org_cn" / "2020-12-23" / "scheduled__x").is_dir()
+    assert pipeline.context_from_dict(pipeline.context_to_dict(ctx)) == ctx
