@@ -1,0 +1,463 @@
+"""Validate parsed articles against a Great Expectations suite and split them row by row."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from wire_ingest.models import Article, Rejection
+from wire_ingest.settings import FEED, TIMEZONE
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.core.batch_definition import BatchDefinition
+
+log = logging.getLogger(__name__)
+
+# Helper columns added to the DataFrame next to the Article fields.
+BATCH_ROW = "batch_row"  # position in the input: article_id alone cannot tell duplicates apart
+PUBLISHED_DATE = "published_date"  # Beijing calendar date of published_at, for the window check
+
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [BATCH_ROW, "article_id"],
+}
+
+NON_BLANK = r"\S"
+ISO_DATETIME_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+SHA256_HEX = r"^[0-9a-f]{64}$"
+OPTIONAL_ISO_DATE = r"^(?:\d{4}-\d{2}-\d{2})?$"
+HTML_TAG = r"<[A-Za-z!/][^>]*>"
+HTML_ENTITY = r"&[A-Za-z]+;|&#\d+;|&#[xX][0-9A-Fa-f]+;"
+ENDITEM = r"(?i)enditem"
+BOILERPLATE_PHRASES = (
+    "Follow China.org.cn",
+    "Adjust font size",
+    "You are here",
+    "Comment(s)",
+    "appproperty",
+    "ChinaNews App",
+)
+BOILERPLATE = "|".join(re.escape(phrase) for phrase in BOILERPLATE_PHRASES)
+# Script residue; `document.` needs a following identifier so prose ("signed the document.") passes.
+SCRIPT_TEXT = (
+    r"\bfunction\(|\bfunction\s*\([^)]*\)\s*\{"
+    r"|\bvar\s+[A-Za-z_$][\w$]*\s*="
+    r"|\bdocument\.[A-Za-z_]\w*"
+)
+REQUIRED_COLUMNS = (
+    "article_id",
+    "feed",
+    "url",
+    "canonical_url",
+    "title",
+    "source",
+    "published_at",
+    "body",
+    "section",
+    "content_hash",
+)
+
+_OBSERVED_MAX_CHARS = 200
+_MESSAGE_OBSERVED_MAX_CHARS = 60
+
+
+class BatchValidationError(Exception):
+    """Too large a share of a batch failed validation: the run must stop."""
+
+
+class ValidationSuiteError(RuntimeError):
+    """An expectation could not be evaluated, so the split into passed and rejected is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Articles that met every expectation, and rejections for those that did not."""
+
+    passed: list[Article]
+    rejected: list[Rejection]
+    statistics: dict[str, int]
+    suite_name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": [article.to_dict() for article in self.passed],
+            "rejected": [rejection.to_dict() for rejection in self.rejected],
+            "statistics": dict(self.statistics),
+            "suite_name": self.suite_name,
+        }
+
+
+def suite_name_for(feed: str) -> str:
+    return f"wire_ingest.{feed}.articles"
+
+
+def host_pattern(allowed_hosts: Sequence[str]) -> str:
+    """Regex for an http(s) URL on one of the allowed hosts, any port."""
+    if not allowed_hosts:
+        raise ValueError("allowed_hosts must name at least one host")
+    hosts = "|".join(re.escape(host) for host in allowed_hosts)
+    return rf"^https?://(?:{hosts})(?::\d+)?/"
+
+
+def publication_window(target_day: dt.date) -> tuple[dt.date, dt.date]:
+    """A page dated target_day may carry a story dated the day before, never a later one."""
+    return target_day - dt.timedelta(days=1), target_day
+
+
+def build_suite(
+    *, target_day: dt.date, allowed_hosts: Sequence[str], feed: str = FEED
+) -> ExpectationSuite:
+    """The code-defined suite for one day's articles; every Article column is covered."""
+    gx = _import_gx()
+    gxe = gx.expectations
+    url_pattern = host_pattern(allowed_hosts)
+    earliest, latest = publication_window(target_day)
+
+    expectations: list[Any] = []
+    for column in REQUIRED_COLUMNS:
+        expectations.append(
+            gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"{column} is present")
+        )
+        expectations.append(
+            gxe.ExpectColumnValuesToMatchRegex(
+                column=column, regex=NON_BLANK, description=f"{column} is not blank"
+            )
+        )
+    expectations += [
+        gxe.ExpectColumnValuesToBeUnique(
+            column="article_id", description="article_id is unique in the batch"
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="feed", value_set=[feed], description=f"feed is {feed}"
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="url", regex=url_pattern, description="url is on an allowed host"
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="canonical_url",
+            regex=url_pattern,
+            description="canonical_url is on an allowed host",
+        ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="title", min_value=5, max_value=300, description="title has 5 to 300 chars"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="title", regex=HTML_TAG, description="title has no HTML tags"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="title", regex=HTML_ENTITY, description="title has no HTML entities"
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="published_at",
+            regex=ISO_DATETIME_WITH_OFFSET,
+            description="published_at is ISO 8601 with an offset",
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=PUBLISHED_DATE, description="published_at is a real date and time"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column=PUBLISHED_DATE,
+            min_value=earliest,
+            max_value=latest,
+            description=f"published on {earliest.isoformat()} or {latest.isoformat()}",
+        ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="dateline",
+            min_value=2,
+            max_value=60,
+            description="dateline is null or 2 to 60 chars",
+        ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="body",
+            min_value=40,
+            max_value=100_000,
+            description="body has 40 to 100000 chars",
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="body", regex=HTML_TAG, description="body has no HTML tags"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="body", regex=HTML_ENTITY, description="body has no HTML entities"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="body", regex=ENDITEM, description="body has no Enditem trailer"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="body", regex=BOILERPLATE, description="body has no page boilerplate"
+        ),
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="body", regex=SCRIPT_TEXT, description="body has no script text"
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="content_hash", regex=SHA256_HEX, description="content_hash is 64 hex digits"
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="page_date",
+            regex=OPTIONAL_ISO_DATE,
+            description="page_date is empty or YYYY-MM-DD",
+        ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="raw_ref", min_value=1, description="raw_ref is null or not empty"
+        ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="duplicate_of", min_value=1, description="duplicate_of is null or not empty"
+        ),
+    ]
+    # Passed to the constructor, not add_expectation(), which needs a current data context.
+    return gx.ExpectationSuite(name=suite_name_for(feed), expectations=expectations)
+
+
+def validate_articles(
+    articles: Sequence[Article],
+    *,
+    target_day: dt.date,
+    allowed_hosts: Sequence[str],
+    run_id: str,
+    feed: str = FEED,
+) -> ValidationResult:
+    """Run the suite once over the batch; articles with any failed expectation are rejected."""
+    suite_name = suite_name_for(feed)
+    if not articles:
+        return ValidationResult(
+            passed=[], rejected=[], statistics=_statistics({}, 0, 0, 0), suite_name=suite_name
+        )
+    suite = build_suite(target_day=target_day, allowed_hosts=allowed_hosts, feed=feed)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": articles_frame(articles)})
+    suite_result = batch.validate(suite, result_format=RESULT_FORMAT).to_json_dict()
+    failures_by_row = failures_by_batch_row(suite_result, suite_order=_suite_order(suite))
+
+    passed: list[Article] = []
+    rejected: list[Rejection] = []
+    for row, article in enumerate(articles):
+        failures = failures_by_row.get(row)
+        if failures:
+            rejected.append(_rejection(article, failures))
+        else:
+            passed.append(article)
+    statistics = _statistics(
+        suite_result.get("statistics", {}), len(articles), len(passed), len(rejected)
+    )
+    log.info(
+        "run %s: validated %d articles with %s: %d passed, %d rejected",
+        run_id,
+        len(articles),
+        suite_name,
+        len(passed),
+        len(rejected),
+    )
+    return ValidationResult(
+        passed=passed, rejected=rejected, statistics=statistics, suite_name=suite_name
+    )
+
+
+def check_reject_share(result: ValidationResult, *, max_share: float) -> None:
+    """Raise BatchValidationError when more than max_share of the batch was rejected."""
+    total = len(result.passed) + len(result.rejected)
+    if total == 0 or len(result.rejected) / total <= max_share:
+        return
+    counts: Counter[str] = Counter()
+    for rejection in result.rejected:
+        labels = {
+            f"{failure['expectation']}({failure['column']})"
+            for failure in rejection.details.get("failed", [])
+        }
+        counts.update(sorted(labels))  # sorted: ties keep a stable order
+    top = ", ".join(f"{label} ({count})" for label, count in counts.most_common(5))
+    raise BatchValidationError(
+        f"{len(result.rejected)} of {total} articles ({len(result.rejected) / total:.1%}) "
+        f"failed validation; the limit is {max_share:.1%}. Top failures: {top or 'none recorded'}"
+    )
+
+
+def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
+    """One row per article: every Article field plus the batch row number and published date."""
+    import pandas as pd
+
+    records = []
+    for row, article in enumerate(articles):
+        record = article.to_dict()
+        record[BATCH_ROW] = row
+        record[PUBLISHED_DATE] = beijing_date(article.published_at)
+        records.append(record)
+    columns = [f.name for f in dataclasses.fields(Article)] + [BATCH_ROW, PUBLISHED_DATE]
+    # object dtype keeps None and datetime.date as they are, whatever pandas' string default is.
+    return pd.DataFrame.from_records(records, columns=columns).astype(object)
+
+
+def beijing_date(published_at: str | None) -> dt.date | None:
+    """The Beijing calendar date of an ISO timestamp (naive ones are taken as Beijing time)."""
+    if not published_at:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(published_at)
+    except ValueError:
+        return None
+    beijing = ZoneInfo(TIMEZONE)
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(beijing).date()
+
+
+def failures_by_batch_row(
+    suite_result: Mapping[str, Any], *, suite_order: Mapping[str, int] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Map each failed expectation's unexpected rows back to batch rows (JSON-plain details)."""
+    order = suite_order or {}
+    results = sorted(
+        suite_result.get("results", []),
+        key=lambda r: order.get(r["expectation_config"].get("description") or "", len(order)),
+    )
+    failures: dict[int, list[dict[str, Any]]] = {}
+    for result in results:
+        config = result["expectation_config"]
+        error = _raised_exception(result.get("exception_info") or {})
+        if error is not None:
+            raise ValidationSuiteError(
+                f"{config['type']} on {config['kwargs'].get('column')} could not run: {error}"
+            )
+        if result.get("success"):
+            continue
+        unexpected = (result.get("result") or {}).get("unexpected_index_list")
+        if not unexpected:
+            raise ValidationSuiteError(
+                f"{config['type']} on {config['kwargs'].get('column')} failed without naming rows"
+            )
+        column = config["kwargs"].get("column")
+        kwargs = {
+            k: _plain(v) for k, v in config["kwargs"].items() if k not in ("batch_id", "column")
+        }
+        for entry in unexpected:
+            failures.setdefault(int(entry[BATCH_ROW]), []).append(
+                {
+                    "expectation": config["type"],
+                    "column": column,
+                    "description": config.get("description"),
+                    "kwargs": kwargs,
+                    "observed": observed_value(config["type"], kwargs, entry.get(column)),
+                }
+            )
+    return failures
+
+
+def observed_value(expectation_type: str, kwargs: Mapping[str, Any], value: Any) -> Any:
+    """What was wrong, kept short: the offending text, the length, or the (trimmed) value."""
+    value = _plain(value)
+    if not isinstance(value, str):
+        return value
+    if expectation_type == "expect_column_value_lengths_to_be_between":
+        return len(value)
+    if expectation_type == "expect_column_values_to_not_match_regex":
+        match = re.search(kwargs["regex"], value)
+        if match:
+            return match.group(0)[:_OBSERVED_MAX_CHARS]
+    return value[:_OBSERVED_MAX_CHARS]
+
+
+def _rejection(article: Article, failures: list[dict[str, Any]]) -> Rejection:
+    parts = [
+        f"{f['expectation']}({f['column']}) {f['description'] or ''}: observed "
+        f"{_short_repr(f['observed'])}"
+        for f in failures
+    ]
+    return Rejection(
+        feed=article.feed,
+        url=article.url,
+        stage="validate",
+        reason="expectation_failed",
+        message=f"{len(failures)} expectation(s) failed: " + "; ".join(parts),
+        article_id=article.article_id,
+        details={"failed": failures},
+        raw_ref=article.raw_ref,
+    )
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)  # repr escapes newlines, so the message stays on one line
+    if len(text) > _MESSAGE_OBSERVED_MAX_CHARS:
+        return text[: _MESSAGE_OBSERVED_MAX_CHARS - 3] + "..."
+    return text
+
+
+def _statistics(
+    gx_statistics: Mapping[str, Any], rows: int, passed: int, rejected: int
+) -> dict[str, int]:
+    return {
+        "evaluated_expectations": int(gx_statistics.get("evaluated_expectations", 0)),
+        "successful_expectations": int(gx_statistics.get("successful_expectations", 0)),
+        "unsuccessful_expectations": int(gx_statistics.get("unsuccessful_expectations", 0)),
+        "rows": rows,
+        "passed": passed,
+        "rejected": rejected,
+    }
+
+
+def _suite_order(suite: ExpectationSuite) -> dict[str, int]:
+    """Position of each expectation by its (unique) description, to report in suite order."""
+    return {
+        expectation.description or "": position
+        for position, expectation in enumerate(suite.expectations)
+    }
+
+
+def _raised_exception(exception_info: Mapping[str, Any]) -> str | None:
+    # GX nests the info per metric when a metric fails, and keeps it flat otherwise.
+    candidates = [exception_info, *(v for v in exception_info.values() if isinstance(v, Mapping))]
+    for info in candidates:
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "unknown error")
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-plain python: no numpy scalars, no NaN, dates as ISO strings."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    return str(value)
+
+
+def _import_gx() -> ModuleType:
+    """Import GX quietly: analytics off and its INFO logs muted unless configured otherwise."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    gx_logger = logging.getLogger("great_expectations")
+    if gx_logger.level == logging.NOTSET:
+        gx_logger.setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    return gx
+
+
+@functools.cache
+def _batch_definition() -> BatchDefinition:
+    """One ephemeral context per process, with a pandas asset whose batch is a whole DataFrame."""
+    gx = _import_gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # Progress bars end up as error-level log lines in Airflow task logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas(name="wire_ingest")
+    asset = source.add_dataframe_asset(name="articles")
+    return asset.add_batch_definition_whole_dataframe(name="whole_dataframe")
