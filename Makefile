@@ -46,5 +46,12 @@ lock:  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements.in -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
+up:  ## the full stack in containers (Airflow 3 + PostgreSQL); needs .env (see .env.example)
+	@test -f .env || { echo "cp .env.example .env and fill in the secrets first" >&2; exit 1; }
+	docker compose up -d --build
+
+down:  ## stop the containers
+	docker compose down
+
 clean:  ## remove the local Airflow home and data (keeps .venv)
 	rm -rf .airflow data
