@@ -1,0 +1,133 @@
+"""URL facts for wire pages: canonical form, stable article id, page date, section and host."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Hosts that name the same site; the value is the one we keep.
+HOST_ALIASES = {
+    "china.org.cn": "www.china.org.cn",
+    "news.cn": "english.news.cn",
+}
+# Real sites serve https; links to them circulate with both schemes, so we pin one.
+HTTPS_SITE_DOMAINS = ("china.org.cn", "news.cn")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Query parameters that only say where a click came from, never which page it is.
+TRACKING_PARAMS = frozenset(
+    {
+        "spm",
+        "from",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "share",
+        "isappinstalled",
+        "scene",
+        "clicktime",
+        "enterid",
+        "from_source",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+
+# Junk that sticks to URLs copied out of prose: whitespace, closing bracket, comma, full stop, %20.
+_TRAILING_JUNK = re.compile(r"(?:\s|%20|[),.])+$", re.IGNORECASE)
+# A later page of a split article: content_N_2.htm -> content_N.htm (same for .shtml).
+_CONTINUATION_PAGE = re.compile(r"/(content_\d+)_\d+(\.s?html?)$", re.IGNORECASE)
+_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_PAGE_DATE = re.compile(r"/(\d{4})-(\d{2})/(\d{2})/")
+
+
+def _is_local_host(host: str) -> bool:
+    """Loopback names and IP literals: the local wire site, whose scheme we must not change."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_https_site(host: str) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in HTTPS_SITE_DOMAINS)
+
+
+def host_of(url: str) -> str:
+    """The URL's host name, lower-cased, without port or user info ("" if it has none)."""
+    return (urlsplit(url.strip()).hostname or "").rstrip(".")
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page, so the same article found via different links gets one id."""
+    cleaned = _TRAILING_JUNK.sub("", url.strip())
+    if cleaned.startswith("//"):
+        cleaned = "http:" + cleaned
+    elif not _HAS_SCHEME.match(cleaned) and "." in cleaned.split("/", 1)[0]:
+        cleaned = "http://" + cleaned  # "www.china.org.cn/..." as pasted from a browser bar
+    parts = urlsplit(cleaned)
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").rstrip(".")
+    host = HOST_ALIASES.get(host, host)
+    try:
+        port = parts.port
+    except ValueError:  # a non-numeric port: keep nothing rather than fail the whole URL
+        port = None
+    if port is not None and port == DEFAULT_PORTS.get(scheme):
+        port = None
+    if _is_https_site(host) and not _is_local_host(host):
+        if scheme == "http" and port is None:
+            scheme = "https"
+        elif scheme == "http" and port == DEFAULT_PORTS["https"]:
+            scheme, port = "https", None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    path = _CONTINUATION_PAGE.sub(r"/\1\2", parts.path or "/")
+    query_pairs = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name.lower() not in TRACKING_PARAMS and not name.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query = urlencode(sorted(query_pairs))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def article_id(canonical: str) -> str:
+    """A stable id for an article: the first 20 hex digits of the canonical URL's sha256."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+
+
+def page_date_from_url(url: str) -> dt.date | None:
+    """The page's date from a `/YYYY-MM/DD/` path, or None when the path has no valid one."""
+    match = _PAGE_DATE.search(urlsplit(url.strip()).path)
+    if match is None:
+        return None
+    year, month, day = (int(group) for group in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def section_from_url(url: str) -> str:
+    """The first folder of the path ("world", "china", ...), lower-cased; "" for a top-level file."""
+    segments = urlsplit(url.strip()).path.split("/")
+    # segments[0] is "" (before the leading slash); a section is a folder, so it needs a segment after it.
+    if len(segments) < 3 or not segments[1]:
+        return ""
+    return segments[1].lower()
