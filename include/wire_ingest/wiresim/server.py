@@ -61,6 +61,8 @@ class _SiteServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _SiteServer
     protocol_version = "HTTP/1.1"  # keep-alive, like the real site
+    # headers and body go out in separate writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms
+    disable_nagle_algorithm = True
     timeout = 30  # idle keep-alive connections do not hold a thread for ever
 
     def do_GET(self) -> None:
