@@ -181,11 +181,13 @@ def discover_step(
     from wire_ingest import discover, fetch, storage
 
     fs = fetch_settings or settings.FetchSettings.from_env()
-    session = fetch.make_session(fs)
     limiter = fetch.RateLimiter(fs.max_requests_per_second)
-    with storage.LandingWriter(
-        ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
-    ) as writer:
+    with (
+        fetch.make_session(fs) as session,
+        storage.LandingWriter(
+            ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
+        ) as writer,
+    ):
         found = discover.discover_day(
             ctx.base_url,
             listing_path or settings.DEFAULT_LISTING_PATH,

@@ -48,6 +48,7 @@ class FetchSettings:
     read_timeout: float = 20.0
     max_attempts: int = 4
     backoff_factor: float = 0.5
+    backoff_jitter: float = 0.25  # seconds of random jitter added to each backoff
     max_requests_per_second: float = 1.0  # per host; 0 disables the limit (local site only)
     concurrency: int = 4
     max_body_bytes: int = 5_000_000
@@ -61,6 +62,7 @@ class FetchSettings:
             read_timeout=float(_env("WIRE_READ_TIMEOUT", "20")),
             max_attempts=int(_env("WIRE_MAX_ATTEMPTS", "4")),
             backoff_factor=float(_env("WIRE_BACKOFF_FACTOR", "0.5")),
+            backoff_jitter=float(_env("WIRE_BACKOFF_JITTER", "0.25")),
             max_requests_per_second=float(_env("WIRE_MAX_RPS", "1")),
             concurrency=int(_env("WIRE_FETCH_CONCURRENCY", "4")),
             max_body_bytes=int(_env("WIRE_MAX_BODY_BYTES", "5000000")),
