@@ -350,19 +350,27 @@ def load_step(
     ctx: RunContext, validated_path: str, *, dag_id: str = "wire_ingest"
 ) -> dict[str, Any]:
     """Upsert the validated articles, record every reject and the run's counts."""
-    from wire_ingest import load
+    from wire_ingest import dedupe, load
 
-    articles = [Article.from_dict(row) for row in _read_jsonl(validated_path)]
+    validated = [Article.from_dict(row) for row in _read_jsonl(validated_path)]
     engine = load.make_engine(ctx.warehouse_url)
     try:
         load.ensure_schema(engine)
-        counts = load.load_articles(engine, articles, run_id=ctx.run_id)
+        # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
+        final = dedupe.dedupe_with_warehouse(engine, validated)
+        counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
     finally:
         engine.dispose()
+    articles = final.articles
     _save_counts(
         ctx,
         "load",
-        {"loaded": len(articles), "inserted": counts.inserted, "updated": counts.updated},
+        {
+            "loaded": len(articles),
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "duplicates": final.duplicates,
+        },
     )
     summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id)
     log.info(
