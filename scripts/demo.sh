@@ -34,7 +34,7 @@ echo "local wire site: $AIRFLOW_VAR_WIRE_BASE_URL ($SITE_START .. $SITE_END)"
 
 echo "running DAG wire_ingest for $DAY with real Airflow (airflow dags test) ..."
 log="$WIRE_DATA_DIR/dags-test-$DAY.log"
-if ! "$VENV/bin/airflow" dags test wire_ingest "$DAY" >"$log" 2>&1 \
+if ! "$ROOT/scripts/airflow.sh" dags test wire_ingest "$DAY" >"$log" 2>&1 \
   || ! grep -q "DagRun Finished: dag_id=wire_ingest.*state=success" "$log"; then
   echo "the DAG run failed; last lines of $log:" >&2
   tail -n 40 "$log" >&2

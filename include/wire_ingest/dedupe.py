@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from wire_ingest.load import KnownArticle, known_articles
 from wire_ingest.models import Article
+from wire_ingest.urls import publication_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +72,13 @@ def dedupe_articles(articles: Sequence[Article], known: Sequence[KnownArticle]) 
         if content_hash in stored_rep:
             representative[content_hash] = stored_rep[content_hash]
         else:
+            # the first published copy represents the body
             representative[content_hash] = min(
-                group, key=lambda a: (a.page_date, a.canonical_url)
+                group, key=lambda a: publication_key(a.canonical_url)
             ).article_id
 
     result: list[Article] = []
-    for article in sorted(unique, key=lambda a: (a.page_date, a.canonical_url)):
+    for article in sorted(unique, key=lambda a: publication_key(a.canonical_url)):
         rep = representative.get(article.content_hash) if article.content_hash else None
         duplicate_of = rep if rep is not None and rep != article.article_id else None
         result.append(dataclasses.replace(article, duplicate_of=duplicate_of))

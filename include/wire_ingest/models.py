@@ -33,7 +33,9 @@ class FetchResult:
     content_type: str | None = None
     charset: str | None = None
     fetched_at: str = ""  # ISO 8601 UTC
-    raw_ref: str | None = None  # where the raw record is kept, e.g. "file:///.../x.warc.gz#<record-id>"
+    raw_ref: str | None = (
+        None  # where the raw record is kept, e.g. "file:///.../x.warc.gz#<record-id>"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,9 @@ class Rejection:
     reason: str  # short machine-readable code, e.g. "http_error", "not_an_article", "expectation_failed"
     message: str  # one human-readable line
     article_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)  # e.g. failed expectations with observed values
+    details: dict[str, Any] = field(
+        default_factory=dict
+    )  # e.g. failed expectations with observed values
     raw_ref: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

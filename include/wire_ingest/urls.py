@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import re
+import sys
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Hosts that name the same site; the value is the one we keep.
@@ -131,3 +132,15 @@ def section_from_url(url: str) -> str:
     if len(segments) < 3 or not segments[1]:
         return ""
     return segments[1].lower()
+
+
+_CONTENT_NUMBER = re.compile(r"/content_(\d+)(?:_\d+)?\.s?html?$", re.IGNORECASE)
+
+
+def publication_key(url: str) -> tuple[str, int, str]:
+    """Sort key that puts an earlier-published page first: page date, then content id (ids grow
+    over time on the site), then the URL itself as a tie-breaker."""
+    page_date = page_date_from_url(url)
+    match = _CONTENT_NUMBER.search(urlsplit(url).path)
+    number = int(match.group(1)) if match else sys.maxsize
+    return (page_date.isoformat() if page_date else "", number, url)

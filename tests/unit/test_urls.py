@@ -163,3 +163,13 @@ def test_section_from_url(url: str, section: str) -> None:
 )
 def test_host_of(url: str, host: str) -> None:
     assert urls.host_of(url) == host
+
+
+def test_publication_key_orders_by_day_then_content_id() -> None:
+    from wire_ingest.urls import publication_key
+
+    world = "http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_77041900.htm"
+    china = "http://www.china.org.cn/china/Off_the_Wire/2020-12/23/content_77042100.htm"
+    next_day = "http://www.china.org.cn/china/Off_the_Wire/2020-12/24/content_77041000.htm"
+    # /china/ sorts before /world/ as text, but the world page was published first
+    assert sorted([next_day, china, world], key=publication_key) == [world, china, next_day]
