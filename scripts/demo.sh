@@ -15,7 +15,8 @@ mkdir -p "$WIRE_DATA_DIR"
 
 ready="$WIRE_DATA_DIR/site.url"
 rm -f "$ready"
-"$VENV/bin/wire-ingest" site --port 0 --start "$SITE_START" --end "$SITE_END" \
+# A fixed port: article URLs (and so article ids) stay the same from one demo to the next.
+"$VENV/bin/wire-ingest" site --port "${DEMO_PORT:-8765}" --start "$SITE_START" --end "$SITE_END" \
   --ready-file "$ready" >"$WIRE_DATA_DIR/site.log" 2>&1 &
 site_pid=$!
 cleanup() {
@@ -25,7 +26,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 for _ in $(seq 1 100); do
   [ -s "$ready" ] && break
-  kill -0 "$site_pid" 2>/dev/null || { cat "$WIRE_DATA_DIR/site.log" >&2; exit 1; }
+  kill -0 "$site_pid" 2>/dev/null || {
+    cat "$WIRE_DATA_DIR/site.log" >&2
+    echo "the local wire site could not start (is port ${DEMO_PORT:-8765} taken? set DEMO_PORT)" >&2
+    exit 1
+  }
   sleep 0.2
 done
 [ -s "$ready" ] || { echo "the local wire site did not start" >&2; exit 1; }
@@ -40,6 +45,4 @@ if ! "$ROOT/scripts/airflow.sh" dags test wire_ingest "$DAY" >"$log" 2>&1 \
   tail -n 40 "$log" >&2
   exit 1
 fi
-grep -oE "(discover|fetch|parse|dedupe|validate|load): [^\[]*" "$log" | sed 's/ *$//; s/^/  /' || true
-echo
 "$VENV/bin/wire-ingest" report --warehouse "sqlite:///$WIRE_DATA_DIR/warehouse.db" --sample 5

@@ -62,11 +62,19 @@ def _report(argv: list[str]) -> int:
     try:
         load.ensure_schema(engine)
         summary = load.warehouse_summary(engine, sample=args.sample)
+        runs = load.latest_runs(engine, limit=3)
+        reasons = load.reject_reasons(engine)
     finally:
         engine.dispose()
     print(f"articles: {summary.articles} rows")
     print(f"rejects:  {summary.rejects} rows")
     print(f"runs:     {summary.runs} rows")
+    for (stage, reason), count in sorted(reasons.items()):
+        print(f"  rejected at {stage}: {reason} x{count}")
+    print("latest runs:")
+    for run in runs:
+        counts = ", ".join(f"{name} {getattr(run, name)}" for name in load.RUN_COUNT_FIELDS)
+        print(f"  {run.run_id} ({run.target_day}, {run.status}): {counts}")
     if summary.sample_titles:
         print("sample titles:")
         for title in summary.sample_titles:

@@ -155,6 +155,9 @@ CONTENT_COLUMNS: tuple[str, ...] = (
     "duplicate_of",
     "raw_ref",
 )
+# A new raw copy of unchanged content is not a change: raw_ref keeps pointing at the copy that
+# produced the row, so re-running a day leaves the table as it was (but for last_seen_*).
+_CHANGE_COLUMNS = tuple(name for name in CONTENT_COLUMNS if name != "raw_ref")
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +384,7 @@ def load_articles(
             # 2. Known articles whose content differs: update the content, keep first_seen.
             excluded = insert.excluded
             content_changed = sa.or_(
-                *(articles.c[name].is_distinct_from(excluded[name]) for name in CONTENT_COLUMNS)
+                *(articles.c[name].is_distinct_from(excluded[name]) for name in _CHANGE_COLUMNS)
             )
             update_content = insert.on_conflict_do_update(
                 index_elements=["article_id"],
@@ -506,6 +509,27 @@ def warehouse_summary(
             runs=conn.execute(count(ingest_runs)).scalar_one(),
             sample_titles=list(conn.execute(newest.limit(max(sample, 0))).scalars()),
         )
+
+
+def latest_runs(engine: Engine, *, limit: int = 3) -> list[IngestRun]:
+    """The most recently finished runs, newest first."""
+    names = [f.name for f in dataclasses.fields(IngestRun)]
+    query = (
+        sa.select(*(ingest_runs.c[name] for name in names))
+        .order_by(ingest_runs.c.finished_at.desc().nulls_last(), ingest_runs.c.run_id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [IngestRun(**dict(row._mapping)) for row in conn.execute(query)]
+
+
+def reject_reasons(engine: Engine) -> dict[tuple[str, str], int]:
+    """How many unresolved rejects there are per (stage, reason)."""
+    query = sa.select(article_rejects.c.stage, article_rejects.c.reason, sa.func.count()).group_by(
+        article_rejects.c.stage, article_rejects.c.reason
+    )
+    with engine.connect() as conn:
+        return {(stage, reason): count for stage, reason, count in conn.execute(query)}
 
 
 def known_articles(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -12,7 +13,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 # Imports that cost seconds or memory: they belong inside tasks, never at a DAG file's top level.
-HEAVY_MODULES = {"great_expectations", "pandas", "lxml", "bs4", "warcio", "trafilatura", "datasketch"}
+HEAVY_MODULES = {
+    "great_expectations",
+    "pandas",
+    "lxml",
+    "bs4",
+    "warcio",
+    "trafilatura",
+    "datasketch",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +46,9 @@ def test_dag_file_top_level_imports_are_light(dag_file: Path) -> None:
         [sys.executable, "-c", code, str(dag_file)], capture_output=True, text=True, check=True
     )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert not (loaded & HEAVY_MODULES), f"{dag_file.name} imports {sorted(loaded & HEAVY_MODULES)} at top level"
+    assert not (loaded & HEAVY_MODULES), (
+        f"{dag_file.name} imports {sorted(loaded & HEAVY_MODULES)} at top level"
+    )
 
 
 def test_wire_ingest_dag_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +56,7 @@ def test_wire_ingest_dag_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     assert set(dag.task_ids) == {"plan", "discover", "fetch", "parse", "dedupe", "validate", "load"}
     # a straight line: each stage feeds the next
     order = ["plan", "discover", "fetch", "parse", "dedupe", "validate", "load"]
-    for upstream, downstream in zip(order, order[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert dag.doc_md and "Which day a run covers" in dag.doc_md
     assert {"wire", "xinhua"} <= set(dag.tags)

@@ -35,6 +35,7 @@ CONTENT_COLUMNS = (
     "section",
     "content_hash",
     "duplicate_of",
+    "raw_ref",
     "first_seen_at",
     "first_run_id",
 )
@@ -44,15 +45,23 @@ CONTENT_COLUMNS = (
 def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A migrated throwaway Airflow home (SQLite metadata DB) with the project's DAGs and pool."""
     home = tmp_path_factory.mktemp("airflow-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))
+    }
     env.update(AIRFLOW_HOME=str(home), VENV=str(Path(sys.executable).parents[1]))
     subprocess.run(
-        ["bash", str(ROOT / "scripts" / "airflow-init.sh")], env=env, check=True, capture_output=True, timeout=300
+        ["bash", str(ROOT / "scripts" / "airflow-init.sh")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return env
 
 
-def run_dag(env: dict[str, str], *, base_url: str, warehouse_url: str, data_dir: Path, day: str = DAY) -> str:
+def run_dag(
+    env: dict[str, str], *, base_url: str, warehouse_url: str, data_dir: Path, day: str = DAY
+) -> str:
     run_env = {
         **env,
         "AIRFLOW_VAR_WIRE_BASE_URL": base_url,
@@ -89,7 +98,9 @@ def assert_day_matches_answer_key(engine: sa.Engine, key: list[dict[str, Any]], 
 
     assert len(by_url) == len(articles), "an article was loaded twice"
     assert not (set(by_url) & set(rejected_urls)), "an article is both loaded and rejected"
-    assert set(by_url) | set(rejected_urls) == {entry["url"] for entry in expected}, "an article was lost"
+    assert set(by_url) | set(rejected_urls) == {entry["url"] for entry in expected}, (
+        "an article was lost"
+    )
 
     for entry in expected:
         url = entry["url"]
@@ -131,7 +142,11 @@ def sqlite_engine(tmp_path: Path) -> Iterator[tuple[str, sa.Engine]]:
 
 
 def test_daily_run_into_sqlite_and_rerun_changes_nothing(
-    airflow_env: dict[str, str], wire_site: Any, wire_site_key: list[dict[str, Any]], tmp_path: Path, sqlite_engine: Any
+    airflow_env: dict[str, str],
+    wire_site: Any,
+    wire_site_key: list[dict[str, Any]],
+    tmp_path: Path,
+    sqlite_engine: Any,
 ) -> None:
     url, engine = sqlite_engine
     run_dag(airflow_env, base_url=wire_site.base_url, warehouse_url=url, data_dir=tmp_path / "data")
@@ -150,6 +165,7 @@ def test_daily_run_into_sqlite_and_rerun_changes_nothing(
     runs = table(engine, "ingest_runs")
     assert len(runs) == 2
     assert sorted(run["inserted"] for run in runs) == [0, len(first)]
+    assert [run["updated"] for run in runs] == [0, 0]
     assert_day_matches_answer_key(engine, wire_site_key, DAY)
 
 
@@ -161,7 +177,12 @@ def test_daily_run_into_postgres(
     tmp_path: Path,
     postgres_schema_url: str,
 ) -> None:
-    run_dag(airflow_env, base_url=wire_site.base_url, warehouse_url=postgres_schema_url, data_dir=tmp_path / "data")
+    run_dag(
+        airflow_env,
+        base_url=wire_site.base_url,
+        warehouse_url=postgres_schema_url,
+        data_dir=tmp_path / "data",
+    )
     engine = load.make_engine(postgres_schema_url)
     try:
         assert_day_matches_answer_key(engine, wire_site_key, DAY)

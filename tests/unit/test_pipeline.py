@@ -21,7 +21,10 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
         ({"logical_date": dt.datetime(2020, 12, 23, 0, 0, tzinfo=UTC)}, "2020-12-23"),
         ({"logical_date": dt.datetime(2020, 12, 23, 23, 59, tzinfo=BEIJING)}, "2020-12-23"),
         # an explicit day param wins over everything
-        ({"param_day": "2020-12-01", "logical_date": dt.datetime(2020, 12, 23, tzinfo=UTC)}, "2020-12-01"),
+        (
+            {"param_day": "2020-12-01", "logical_date": dt.datetime(2020, 12, 23, tzinfo=UTC)},
+            "2020-12-01",
+        ),
         # no logical date (Airflow 3 allows it): the day before the run, in Beijing
         ({"run_after": dt.datetime(2020, 12, 23, 17, 0, tzinfo=UTC)}, "2020-12-23"),
         ({"run_after": dt.datetime(2020, 12, 23, 15, 0, tzinfo=UTC)}, "2020-12-22"),
@@ -49,7 +52,14 @@ def test_backfill_days_map_one_to_one() -> None:
         ({"conn_type": "sqlite", "host": None, "schema": "/tmp/wh.db"}, "sqlite:////tmp/wh.db"),
         ({"conn_type": "sqlite", "host": "/tmp/wh.db"}, "sqlite:////tmp/wh.db"),
         (
-            {"conn_type": "postgres", "host": "db", "schema": "wh", "login": "u", "password": "p@ss", "port": 5432},
+            {
+                "conn_type": "postgres",
+                "host": "db",
+                "schema": "wh",
+                "login": "u",
+                "password": "p@ss",
+                "port": 5432,
+            },
             "postgresql+psycopg://u:p%40ss@db:5432/wh",
         ),
         (
@@ -76,13 +86,18 @@ def test_warehouse_url_rejects_unknown_types() -> None:
 
 
 def test_run_key_is_filesystem_safe() -> None:
-    assert pipeline.run_key("manual__2026-11-28T14:12:06.843920+00:00") == "manual__2026-11-28T14_12_06.843920_00_00"
+    assert (
+        pipeline.run_key("manual__2026-11-28T14:12:06.843920+00:00")
+        == "manual__2026-11-28T14_12_06.843920_00_00"
+    )
     assert pipeline.run_key("///") == "run"
 
 
 def test_plan_run_round_trips_through_xcom(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
-    ctx = pipeline.plan_run(run_id="scheduled__x", target_day=dt.date(2020, 12, 23), base_url="http://127.0.0.1:1/")
+    ctx = pipeline.plan_run(
+        run_id="scheduled__x", target_day=dt.date(2020, 12, 23), base_url="http://127.0.0.1:1/"
+    )
     assert ctx.base_url == "http://127.0.0.1:1"
     assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'warehouse.db'}"
     assert ctx.landing_url == (tmp_path / "landing").as_uri()
