@@ -1,0 +1,70 @@
+"""The stages in one process (what `wire-ingest run` does): counts, and a batch that fails the gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from wire_ingest import load, pipeline, validate
+
+DAY = dt.date(2020, 12, 23)
+
+
+def plan(tmp_path: Path, wire_site: Any, warehouse_url: str, run_id: str) -> Any:
+    return pipeline.plan_run(
+        run_id=run_id,
+        target_day=DAY,
+        base_url=wire_site.base_url,
+        warehouse_url=warehouse_url,
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _local_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")
+
+
+def test_run_day_counts_every_article_once(
+    tmp_path: Path, wire_site: Any, wire_site_key: list[dict[str, Any]], sqlite_url: str
+) -> None:
+    summary = pipeline.run_day(plan(tmp_path, wire_site, sqlite_url, "run-1"))
+    expected = [entry for entry in wire_site_key if entry["page_date"] == DAY.isoformat()]
+    assert summary["status"] == "success"
+    assert summary["discovered"] == len(expected)
+    assert summary["loaded"] + summary["rejected"] == len(expected)
+    assert summary["loaded"] == sum(entry["outcome"] == "load" for entry in expected)
+    assert summary["parse_failed"] == sum(entry["reject_stage"] == "parse" for entry in expected)
+
+
+def test_too_many_rejects_fail_the_run_but_keep_the_rejects(
+    tmp_path: Path, wire_site: Any, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIRE_MAX_REJECT_SHARE", "0.001")  # the site's few defects are too many now
+    ctx = plan(tmp_path, wire_site, sqlite_url, "run-strict")
+    with pytest.raises(
+        validate.BatchValidationError, match=r"failed validation; the limit is 0\.1%"
+    ):
+        pipeline.run_day(ctx)
+
+    engine = load.make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            run = conn.execute(sa.select(load.ingest_runs)).one()._mapping
+            rejects = conn.execute(
+                sa.select(sa.func.count()).select_from(load.article_rejects)
+            ).scalar_one()
+            loaded = conn.execute(
+                sa.select(sa.func.count()).select_from(load.articles)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert run["status"] == "failed"
+    assert "failed validation" in run["message"]
+    assert rejects == run["rejected"] > 0
+    assert loaded == 0  # nothing half-loaded: the gate stops the batch before the load
