@@ -1,0 +1,347 @@
+"""Fetch state in the warehouse, the shared rate limiter, robots.txt and refused links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+import requests
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wire_ingest import fetch_state, load
+from wire_ingest.fetch import RateLimiter
+from wire_ingest.fetch_state import (
+    FetchOutcome,
+    RobotsRules,
+    SharedRateLimiter,
+    classify_failure,
+    conditional_headers,
+    link_refusal,
+    listing_page_url,
+    listing_start_page,
+    load_states,
+    mark_done,
+    record_outcomes,
+    remember_listing,
+    urls_to_retry,
+)
+from wire_ingest.models import FetchResult, ListingItem
+from wire_ingest.settings import FetchSettings
+
+FEED = "feed"
+DAY = dt.date(2020, 12, 23)
+
+
+@pytest.fixture
+def schema(engine: Engine) -> Engine:
+    load.ensure_schema(engine)
+    return engine
+
+
+def result(url: str, *, status: int | None = 200, ok: bool = True, error: str | None = None,
+           attempts: int = 1) -> FetchResult:  # fmt: skip
+    return FetchResult(url=url, final_url=url, status=status, ok=ok, error=error, attempts=attempts)
+
+
+def failed(url: str, error: str, status: int | None = None, attempts: int = 4) -> FetchOutcome:
+    return FetchOutcome(result(url, status=status, ok=False, error=error, attempts=attempts))
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "reason", "permanent"),
+    [
+        (404, "HTTP 404 Not Found", "http_404", True),
+        (410, "HTTP 410 Gone", "http_410", True),
+        (503, "HTTP 503 Service Unavailable", "http_503", False),
+        (429, "HTTP 429 Too Many Requests", "http_429", False),
+        (None, "timeout: Read timed out. (read timeout=1.0)", "timeout", False),
+        (None, "connection error: [Errno 111] Connection refused", "connection_error", False),
+        (
+            200,
+            "ChunkedEncodingError: ('Connection broken: IncompleteRead",
+            "incomplete_body",
+            False,
+        ),
+        (200, "body exceeds 5000000 bytes", "body_too_large", True),
+        (200, "content type application/pdf is not HTML", "not_html", True),
+        (302, "redirect to other host refused: evil.example", "redirect_refused", True),
+        (302, "more than 5 redirects", "redirect_loop", True),
+        (None, "disallowed by robots.txt of x", "robots_disallowed", True),
+        (None, "robots.txt unavailable for x; not fetched", "robots_unavailable", False),
+    ],
+)
+def test_classify_failure(status: int | None, error: str, reason: str, permanent: bool) -> None:
+    kind = classify_failure(result("u", status=status, ok=False, error=error))
+    assert (kind.reason, kind.permanent) == (reason, permanent)
+
+
+def test_failures_are_retried_until_the_cap_then_given_up(schema: Engine) -> None:
+    url = "http://site/a.htm"
+    for run in range(1, 4):
+        failures = record_outcomes(
+            schema,
+            [failed(url, "HTTP 503 Service Unavailable", 503)],
+            feed=FEED,
+            day=DAY,
+            run_id=f"r{run}",
+            max_runs=3,
+        )
+        state = load_states(schema, FEED, [url])[url]
+        assert (state.failed_runs, state.attempts) == (run, 4 * run)
+        if run < 3:
+            assert state.status == "failed" and failures[url].given_up_reason is None
+            assert urls_to_retry(schema, FEED, DAY) == [url]
+    assert state.status == "given_up"
+    assert "failed in 3 runs" in str(state.given_up_reason) and "http_503" in str(
+        state.given_up_reason
+    )
+    assert urls_to_retry(schema, FEED, DAY) == []
+
+
+def test_permanent_failure_is_given_up_at_once(schema: Engine) -> None:
+    url = "http://site/gone.htm"
+    failures = record_outcomes(
+        schema, [failed(url, "HTTP 404 Not Found", 404, 1)], feed=FEED, day=DAY, run_id="r1",
+        max_runs=5,
+    )  # fmt: skip
+    assert failures[url].reason == "http_404" and failures[url].given_up_reason
+    assert load_states(schema, FEED, [url])[url].status == "given_up"
+
+
+def test_success_keeps_validators_and_conditional_only_after_its_run_finished(
+    schema: Engine,
+) -> None:
+    url = "http://site/ok.htm"
+    record_outcomes(schema, [failed(url, "timeout: read")], feed=FEED, day=DAY, run_id="r1",
+                    max_runs=5)  # fmt: skip
+    ok = FetchOutcome(result(url), etag='"abc"', last_modified="Wed, 23 Dec 2020 00:00:00 GMT")
+    assert record_outcomes(schema, [ok], feed=FEED, day=DAY, run_id="r2", max_runs=5) == {}
+    state = load_states(schema, FEED, [url])[url]
+    assert (state.status, state.failed_runs, state.etag) == ("fetched", 0, '"abc"')
+    assert conditional_headers(state) == {}  # the run that fetched it has not finished
+    assert urls_to_retry(schema, FEED, DAY) == [url]
+    assert mark_done(schema, FEED, [url]) == 1
+    state = load_states(schema, FEED, [url])[url]
+    assert conditional_headers(state) == {
+        "If-None-Match": '"abc"',
+        "If-Modified-Since": "Wed, 23 Dec 2020 00:00:00 GMT",
+    }
+    not_modified = FetchOutcome(result(url, status=304))
+    record_outcomes(schema, [not_modified], feed=FEED, day=DAY, run_id="r3", max_runs=5)
+    state = load_states(schema, FEED, [url])[url]
+    assert (state.status, state.etag, state.attempts) == ("done", '"abc"', 4 + 1 + 1)
+
+
+def test_shared_limiter_spaces_reservations_per_host(schema: Engine) -> None:
+    now = [1000.0]
+    slept: list[float] = []
+    limiter = SharedRateLimiter(schema, 4, clock=lambda: now[0], sleep=slept.append)
+    other = SharedRateLimiter(schema, 4, clock=lambda: now[0], sleep=slept.append)
+    waits = [limiter.wait("a"), other.wait("a"), limiter.wait("a"), other.wait("b")]
+    assert waits == [0.0, 0.25, 0.5, 0.0]
+    assert slept == [0.25, 0.5]
+    assert SharedRateLimiter(schema, 0).wait("a") == 0.0
+
+
+def test_shared_limiter_holds_across_threads(schema: Engine) -> None:
+    """Eight threads with their own limiters (a frozen clock) reserve 40 distinct slots."""
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        limiter = SharedRateLimiter(schema, 20, clock=lambda: 1000.0)
+        for _ in range(5):
+            delay = limiter.reserve("h")
+            with lock:
+                waits.append(delay)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == pytest.approx([k * 0.05 for k in range(40)])
+    with schema.connect() as conn:
+        next_slot = conn.execute(sa.select(load.host_rate_slots.c.next_slot_at)).scalar_one()
+    assert next_slot == pytest.approx(1000.0 + 40 * 0.05)
+
+
+def test_link_refusal() -> None:
+    hosts = ["www.china.org.cn", "china.org.cn"]
+
+    def refused(url: str, local: bool = False) -> str | None:
+        return link_refusal(url, allowed_hosts=hosts, local_source=local)
+
+    assert refused("http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_1.htm") is None
+    assert "other host" in str(refused("http://evil.example/world/x.htm"))
+    assert "private address" in str(refused("http://169.254.169.254/latest/meta-data"))
+    assert "private address" in str(refused("http://10.0.0.5/x"))
+    assert "private address" in str(refused("http://127.0.0.1:8765/x"))
+    assert "IP literal" in str(refused("http://8.8.8.8/x"))
+    assert "localhost" in str(refused("http://localhost/x"))
+    assert "scheme" in str(refused("file:///etc/passwd"))
+    assert refused("http://127.0.0.1:8765/x", local=True) is not None  # not an allowed host
+    assert (
+        link_refusal("http://127.0.0.1:8765/x", allowed_hosts=["127.0.0.1"], local_source=True)
+        is None
+    )
+    assert fetch_state.is_local_source("http://127.0.0.1:8765")
+    assert not fetch_state.is_local_source("http://www.china.org.cn")
+
+
+class _Robots(BaseHTTPRequestHandler):
+    answer: ClassVar[tuple[int, bytes]] = (200, b"User-agent: *\nDisallow: /private/\n")
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        status, body = self.answer
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def robots_site() -> Iterator[str]:
+    _Robots.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Robots)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def rules() -> RobotsRules:
+    return RobotsRules(session=requests.Session(), settings=FetchSettings(), limiter=RateLimiter(0))
+
+
+def test_robots_rules_are_fetched_once_and_obeyed(robots_site: str) -> None:
+    robots = rules()
+    assert robots.check(robots_site + "/news/a.htm") is None
+    assert "disallowed by robots.txt" in str(robots.check(robots_site + "/private/b.htm"))
+    assert _Robots.hits == ["/robots.txt"]
+
+
+@pytest.mark.parametrize(("status", "allowed"), [(404, True), (503, False)])
+def test_robots_missing_allows_all_unreachable_allows_nothing(
+    robots_site: str, status: int, allowed: bool
+) -> None:
+    _Robots.answer = (status, b"")
+    try:
+        verdict = rules().check(robots_site + "/private/b.htm")
+    finally:
+        _Robots.answer = (200, b"User-agent: *\nDisallow: /private/\n")
+    assert (verdict is None) == allowed
+    if not allowed:
+        assert classify_failure(result("u", status=None, ok=False, error=verdict)).reason == (
+            "robots_unavailable"
+        )
+
+
+def test_listing_memory_start_page(schema: Engine) -> None:
+    def item(day: str, page: int, n: int) -> ListingItem:
+        return ListingItem(
+            url=f"http://s/{day}/{n}.htm", title="t", page_date=day, listing_page=page
+        )
+
+    assert listing_start_page(schema, FEED, DAY) == 1
+    remember_listing(
+        schema,
+        FEED,
+        [item("2020-12-24", 1, 1), item("2020-12-24", 3, 2), item("2020-12-23", 3, 3),
+         item("2020-12-23", 5, 4), item("2020-12-22", 6, 5)],
+    )  # fmt: skip
+    assert listing_start_page(schema, FEED, DAY) == 3  # the last page holding a newer day
+    assert listing_start_page(schema, FEED, dt.date(2020, 12, 22)) == 5
+    assert listing_start_page(schema, FEED, dt.date(2020, 12, 24)) == 1
+    # the listing grew: items moved to later pages, the memory follows
+    remember_listing(schema, FEED, [item("2020-12-24", 4, 2)])
+    assert listing_start_page(schema, FEED, DAY) == 4
+    assert listing_page_url("http://s/world/node_7075238.htm", 4) == (
+        "http://s/world/node_7075238_4.htm"
+    )
+    assert listing_page_url("http://s/world/node_7075238.htm", 1) == (
+        "http://s/world/node_7075238.htm"
+    )
+
+
+def test_conditional_fetch_of_an_unchanged_page_is_an_ok_304(tmp_path: Path) -> None:
+    from wire_ingest.storage import LandingWriter, iter_landed
+    from wire_ingest.wiresim.generate import build_site
+    from wire_ingest.wiresim.server import start_in_thread
+
+    site = build_site(DAY, DAY, per_day=20)
+    path = site.articles[0].path
+    settings = FetchSettings(max_requests_per_second=0)
+    with (
+        start_in_thread(site) as running,
+        LandingWriter(tmp_path.as_uri(), FEED, DAY, "articles", "r1") as writer,
+    ):
+        url = running.base_url + path
+        first = fetch_state.fetch_urls(
+            [url], settings=settings, writer=writer, limiter=RateLimiter(0)
+        )
+        etag = first[0].etag
+        assert first[0].result.status == 200 and etag
+        again = fetch_state.fetch_urls(
+            [url],
+            settings=settings,
+            writer=writer,
+            limiter=RateLimiter(0),
+            conditional={url: {"If-None-Match": etag}},
+        )
+        assert (again[0].result.ok, again[0].result.status) == (True, 304)
+        assert [status for _m, _p, status in running.request_log] == [200, 304]
+        warc = writer.url
+    assert [page.status for page in iter_landed(warc)] == [200, 304]
+
+
+def test_robots_crawl_delay_slows_the_shared_limiter(robots_site: str, schema: Engine) -> None:
+    _Robots.answer = (200, b"User-agent: *\nCrawl-delay: 3\nDisallow: /private/\n")
+    try:
+        limiter = SharedRateLimiter(schema, 4, clock=lambda: 1000.0, sleep=lambda _s: None)
+        robots = RobotsRules(session=requests.Session(), settings=FetchSettings(), limiter=limiter)
+        assert robots.check(robots_site + "/news/a.htm") is None
+    finally:
+        _Robots.answer = (200, b"User-agent: *\nDisallow: /private/\n")
+    # robots.txt itself took the first slot at the plain rate; from then on 3 s apart
+    assert [limiter.wait("127.0.0.1") for _ in range(2)] == [0.25, 3.25]
+    assert limiter.wait("other.example") == 0.0
+
+
+def test_days_walked_through_and_remembered(schema: Engine) -> None:
+    def item(day: str, n: int) -> ListingItem:
+        return ListingItem(
+            url=f"http://s/{day}/{n}.htm", title=f"t{n}", page_date=day, listing_page=n
+        )
+
+    seen = [item("2020-12-24", 1), item("2020-12-23", 2), item("2020-12-23", 3),
+            item("2020-12-22", 4)]  # fmt: skip
+    later = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+    walked = fetch_state.days_walked_through
+    assert walked(seen, target_day=DAY, from_first_page=True, now=later) == [
+        dt.date(2020, 12, 23),
+        dt.date(2020, 12, 24),
+    ]
+    # from a later start page only the target day and older ones are whole
+    assert walked(seen, target_day=DAY, from_first_page=False, now=later) == [DAY]
+    # a day is settled only some hours after it ended (Beijing time)
+    just_after = dt.datetime(2020, 12, 24, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 25th in Beijing
+    assert walked(seen, target_day=DAY, from_first_page=True, now=just_after) == [DAY]
+    assert fetch_state.remembered_day(schema, FEED, DAY) is None
+    remember_listing(schema, FEED, seen)
+    fetch_state.remember_days_walked(schema, FEED, [DAY])
+    assert fetch_state.remembered_day(schema, FEED, DAY) == [seen[1], seen[2]]
+    assert fetch_state.remembered_day(schema, FEED, dt.date(2020, 12, 24)) is None
