@@ -1,0 +1,327 @@
+"""Dedupe throughput (articles/s) with 1k, 10k and 100k articles already in the warehouse.
+
+One day of the local site (a batch like a daily run's) goes through what the load step does:
+exact dedupe + story grouping against the warehouse's persisted LSH index, the upsert, and the
+index write. The warehouse is first filled with distinct generated stories (and their LSH
+buckets). The time per article should stay flat as the warehouse grows: the lookups are indexed
+queries on (bucket) and (article_id), never a scan of the history.
+
+python -m benchmarks.bench_dedupe [--quick]   # prints the table, writes benchmarks/results/dedupe.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pickle
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+FIGURE = "Dedupe"
+RESULTS = Path(__file__).resolve().parent / "results" / "dedupe.json"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BASE_URL = "http://127.0.0.1:8765"
+HISTORY_START = dt.date(2015, 1, 1)  # the filler history is older than any measured day
+MEASURED_DAYS = dt.date(2021, 3, 1)
+PER_DAY = 240
+CHUNK = 2_000
+
+
+# ---------------------------------------------------------------- the history
+
+
+def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
+    """Articles start..end of the filler history (deterministic) with their LSH buckets."""
+    from wire_ingest import load, parse, stories, urls
+    from wire_ingest.models import Article
+    from wire_ingest.wiresim import prose
+
+    start, end = bounds
+    rng = random.Random(f"bench-dedupe/{start}")
+    found = []
+    for number in range(start, end):
+        day = HISTORY_START + dt.timedelta(days=number // PER_DAY)
+        story = prose.make_story(rng, day)
+        body = "\n\n".join(p.text for p in story.paragraphs).removeprefix(story.dateline_prefix)
+        url = (
+            f"http://www.china.org.cn/world/Off_the_Wire/{day:%Y-%m}/{day:%d}/"
+            f"content_{60_000_000 + number}.htm"
+        )
+        article = Article(
+            article_id=urls.article_id(url),
+            feed="china_org_cn",
+            url=url,
+            canonical_url=url,
+            title=story.title,
+            source="Xinhua",
+            published_at=f"{day.isoformat()}T00:00:00+08:00",
+            dateline=story.dateline,
+            body=body,
+            section="world",
+            content_hash=parse.content_hash(body),
+            page_date=day.isoformat(),
+        )
+        article = Article.from_dict({**article.to_dict(), "story_id": article.article_id})
+        found.append((load.article_row(article), stories.story_features(article).buckets))
+    return found
+
+
+def history(
+    first: int, end: int, cache: Path
+) -> Iterator[list[tuple[dict[str, Any], tuple[int, ...]]]]:
+    """Filler articles first..end in chunks: generated on every core once, then read from `cache`."""
+    bounds = [(start, min(end, start + CHUNK)) for start in range(first, end, CHUNK)]
+    missing = [b for b in bounds if not (cache / f"{b[0]}-{b[1]}.pickle").exists()]
+    if missing:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for (start, stop), chunk in zip(
+                missing, pool.map(_history_chunk, missing), strict=True
+            ):
+                (cache / f"{start}-{stop}.pickle").write_bytes(pickle.dumps(chunk))
+    for start, stop in bounds:
+        yield pickle.loads((cache / f"{start}-{stop}.pickle").read_bytes())
+
+
+def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) -> None:
+    """Bulk-insert filler articles and their buckets (plain INSERTs: the rows are new)."""
+    from wire_ingest import load
+
+    seen_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        {
+            **row,
+            "first_seen_at": seen_at,
+            "last_seen_at": seen_at,
+            "first_run_id": "bench",
+            "last_run_id": "bench",
+        }
+        for row, _ in chunk
+    ]
+    buckets = [
+        {"bucket": bucket, "band": band, "article_id": row["article_id"]}
+        for row, found in chunk
+        for band, bucket in enumerate(found)
+    ]
+    with load._write_transaction(engine) as conn:
+        conn.execute(load.articles.insert(), rows)
+        conn.execute(
+            load._dialect_insert(conn, load.article_lsh_buckets).on_conflict_do_nothing(), buckets
+        )
+
+
+# ---------------------------------------------------------------- one measurement
+
+
+def day_batch(day: dt.date) -> list[Any]:
+    """A day of the local site as a correct parse gives it: what a daily run dedupes."""
+    from wire_ingest import parse, urls
+    from wire_ingest.models import Article
+    from wire_ingest.wiresim.generate import build_site
+
+    found = []
+    for entry in build_site(day, day, per_day=PER_DAY).answer_key(BASE_URL):
+        if entry["outcome"] != "load":
+            continue
+        found.append(
+            Article(
+                article_id=urls.article_id(entry["canonical_url"]),
+                feed="china_org_cn",
+                url=entry["url"],
+                canonical_url=entry["canonical_url"],
+                title=entry["title"],
+                source=entry["source"],
+                published_at=entry["published_at"],
+                dateline=entry["dateline"],
+                body=entry["body"],
+                section=entry["section"],
+                content_hash=parse.content_hash(entry["body"]),
+                page_date=entry["page_date"],
+            )
+        )
+    return found
+
+
+def dedupe_and_load(engine: Any, batch: Sequence[Any], run_id: str) -> dict[str, float]:
+    """The load step's dedupe work on one batch; seconds for the dedupe part and the whole."""
+    from wire_ingest import dedupe, load, stories
+
+    started = time.perf_counter()
+    result = dedupe.dedupe_with_warehouse(engine, batch)
+    deduped = time.perf_counter()
+    load.load_articles(engine, result.articles, run_id=run_id)
+    assert result.stories is not None
+    stories.record_stories(engine, result.stories)
+    finished = time.perf_counter()
+    return {
+        "dedupe_s": deduped - started,
+        "total_s": finished - started,
+        "candidates": float(result.stories.candidates_checked),
+    }
+
+
+@contextmanager
+def warehouse(backend: str) -> Iterator[str]:
+    """A fresh warehouse URL: a SQLite file, or a throwaway schema on the PostgreSQL server."""
+    if backend == "sqlite":
+        with TemporaryDirectory(prefix="bench-dedupe-") as folder:
+            yield f"sqlite:///{folder}/warehouse.db"
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("WIRE_BENCH_POSTGRES_URL", "").strip() or DEFAULT_POSTGRES
+    schema = f"bench_dedupe_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def measure_backend(
+    backend: str, sizes: Sequence[int], repeats: int, cache: Path
+) -> list[dict[str, Any]]:
+    """Per warehouse size: median seconds per article over `repeats` distinct days."""
+    from wire_ingest import load
+
+    levels: list[dict[str, Any]] = []
+    with warehouse(backend) as url:
+        engine = load.make_engine(url)
+        try:
+            load.ensure_schema(engine)
+            filled = 0
+            fill_seconds = 0.0
+            day = MEASURED_DAYS
+            # warm-up (imports, MinHash permutations, connection pool): not measured
+            dedupe_and_load(engine, day_batch(day - dt.timedelta(days=1)), "bench-warmup")
+            for size in sizes:
+                started = time.perf_counter()
+                print(f"dedupe bench: {backend}, filling to {size:,}", file=sys.stderr)
+                for chunk in history(filled, size, cache):
+                    _fill(engine, chunk)
+                filled = max(filled, size)
+                with load._write_transaction(engine) as conn:
+                    conn.exec_driver_sql("ANALYZE")  # fresh planner statistics, as autovacuum keeps
+                fill_seconds += time.perf_counter() - started
+                runs = []
+                for _ in range(repeats):
+                    batch = day_batch(day)
+                    figures = dedupe_and_load(engine, batch, f"bench-{day}")
+                    runs.append({**figures, "articles": len(batch)})
+                    day += dt.timedelta(days=1)
+                per_article = statistics.median(r["total_s"] / r["articles"] for r in runs)
+                dedupe_only = statistics.median(r["dedupe_s"] / r["articles"] for r in runs)
+                levels.append(
+                    {
+                        "backend": backend,
+                        "in_warehouse": size,
+                        "batch": runs[0]["articles"],
+                        "ms_per_article": round(per_article * 1000, 3),
+                        "dedupe_ms_per_article": round(dedupe_only * 1000, 3),
+                        "articles_per_s": round(1 / per_article, 1),
+                        "candidates_per_article": round(
+                            statistics.median(r["candidates"] / r["articles"] for r in runs), 3
+                        ),
+                        "fill_s": round(fill_seconds, 1),
+                    }
+                )
+        finally:
+            engine.dispose()
+    return levels
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """The benchmark for `benchmarks.run`: rows for the table plus the raw levels."""
+    sizes = (1_000, 5_000) if quick else (1_000, 10_000, 100_000)
+    backends = ("sqlite",) if quick else ("sqlite", "postgresql")
+    repeats = 2 if quick else 3
+    result: dict[str, Any] = {"sizes": list(sizes), "batch_per_day": PER_DAY, "levels": []}
+    rows: list[dict[str, Any]] = []
+    with TemporaryDirectory(prefix="bench-dedupe-history-") as cache:
+        for backend in backends:
+            rows.extend(_measure(backend, sizes, repeats, Path(cache), result))
+    result["rows"] = rows
+    return result
+
+
+def _measure(
+    backend: str, sizes: Sequence[int], repeats: int, cache: Path, result: dict[str, Any]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    try:
+        levels = measure_backend(backend, sizes, repeats, cache)
+    except Exception as exc:  # e.g. no PostgreSQL server: say so instead of a number
+        rows.append(
+            {"figure": FIGURE, "measure": f"{backend}", "value": None, "note": repr(exc)[:200]}
+        )
+        return rows
+    result["levels"].extend(levels)
+    for level in levels:
+        rows.append(
+            {
+                "figure": FIGURE,
+                "measure": f"{backend}, {level['in_warehouse']:,} in warehouse, articles/s",
+                "value": level["articles_per_s"],
+                "unit": "articles/s",
+                "note": f"{level['ms_per_article']} ms/article, "
+                f"{level['candidates_per_article']} candidates/article",
+            }
+        )
+    flat = levels[-1]["ms_per_article"] / levels[0]["ms_per_article"]
+    result[f"{backend}_ratio_largest_to_smallest"] = round(flat, 2)
+    rows.append(
+        {
+            "figure": FIGURE,
+            "measure": f"{backend}, ms/article at {sizes[-1]:,} / at {sizes[0]:,}",
+            "value": round(flat, 2),
+            "unit": "ratio",
+            "note": "about 1 = flat cost per article as the warehouse grows",
+        }
+    )
+    return rows
+
+
+def print_table(result: dict[str, Any]) -> None:
+    header = f"{'backend':<11}{'in warehouse':>14}{'articles/s':>12}{'ms/article':>12}"
+    header += f"{'dedupe ms':>11}{'candidates':>12}"
+    print(header)
+    for level in result["levels"]:
+        print(
+            f"{level['backend']:<11}{level['in_warehouse']:>14,}{level['articles_per_s']:>12}"
+            f"{level['ms_per_article']:>12}{level['dedupe_ms_per_article']:>11}"
+            f"{level['candidates_per_article']:>12}"
+        )
+    for key, value in result.items():
+        if key.endswith("_ratio_largest_to_smallest"):
+            print(f"{key}: {value}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1k and 5k, SQLite only")
+    args = parser.parse_args()
+    result = run(args.quick)
+    print_table(result)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
