@@ -1,0 +1,74 @@
+"""The validate step's batch gate: a day outside the band fails the run readably; docs still built."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from wire_ingest import data_docs, load, pipeline, validate
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_validate import TARGET_DAY, make_article
+
+
+@pytest.mark.slow
+def test_too_many_articles_for_a_day_fail_the_run_readably(
+    tmp_path: Path,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WIRE_MAX_DAY_ARTICLES", "4")
+    ctx = pipeline.plan_run(
+        run_id="band-run",
+        target_day=TARGET_DAY,
+        base_url="http://www.china.org.cn",
+        warehouse_url=sqlite_url,
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    deduped = tmp_path / "deduped.jsonl"
+    rows = [make_article(n) for n in range(6)] + [make_article(9, source="Unknown Wire")]
+    deduped.write_text("".join(json.dumps(a.to_dict()) + "\n" for a in rows))
+
+    with pytest.raises(validate.BatchValidationError) as raised:
+        pipeline.validate_step(ctx, str(deduped))
+    assert str(raised.value) == (
+        "run band-run: the batch failed 1 of its expectations: "
+        "expect_table_row_count_to_be_between: expected 1 to 4 articles for the day, saw 7"
+    )
+    # One summary line for the step; GX's own logging stays quiet.
+    summaries = [r.getMessage() for r in caplog.records if r.name == "wire_ingest.pipeline"]
+    assert [m for m in summaries if m.startswith("validate:")] == [
+        f"validate: 6 passed, 1 rejected; batch expectations failed (1); data docs "
+        f"{data_docs.run_dir('band-run', root=tmp_path / 'data' / 'data_docs') / 'index.html'}"
+    ]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("great_exp")] == []
+
+    engine = load.make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            run = conn.execute(sa.select(load.ingest_runs)).one()._mapping
+            rejects = conn.execute(sa.select(load.article_rejects)).all()
+    finally:
+        engine.dispose()
+    assert run["status"] == "failed" and "expected 1 to 4 articles" in run["message"]
+    assert [r.url for r in rejects] == [rows[-1].url]  # the row-level reject is kept
+
+    # The failed run has its Data Docs, saying which batch expectation failed.
+    run_dir = data_docs.run_dir("band-run", root=tmp_path / "data" / "data_docs")
+    record = json.loads((run_dir / data_docs.SUMMARY_FILE).read_text())
+    assert record["batch_expectations"] == "failed" and record["rejected"] == 1
+    batch_page = (run_dir / "validations/wire_ingest/china_org_cn/batch.html").read_text()
+    assert "a day has 1 to 4 articles" in batch_page
+    assert data_docs.external_resources(batch_page) == []
+
+    # Without batch checks (a replay), the same rows pass the gate.
+    monkeypatch.setenv("WIRE_MAX_DAY_ARTICLES", "4")
+    assert pipeline.validate_step(ctx, str(deduped), batch_checks=False)["count"] == 6

@@ -1,0 +1,119 @@
+"""Data Docs per run: real GX pages, rewritten to load nothing from the network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from wire_ingest import data_docs, pipeline, validate
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_validate import ALLOWED_HOSTS, TARGET_DAY, make_article, valid_batch
+
+RUN_ID = "scheduled__2020-12-22T16:00:00+00:00"
+CDN_PAGE = """<html><head>
+<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>
+<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css">
+<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
+<style>.x { background: url('https://example.com/logo.png') 0 0 no-repeat; }</style>
+<link rel="shortcut icon" href="../../../../static/images/favicon.ico" type="image/x-icon"/>
+</head><body><a href="https://greatexpectations.io">GX</a>
+<a href="../../../../index.html">Home</a><img src="https://assets.example.com/logo-long.png?d=1">
+</body></html>"""
+
+
+def test_external_resources_finds_what_a_browser_would_load() -> None:
+    assert data_docs.external_resources(CDN_PAGE) == [
+        "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css",
+        "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css",
+        "https://code.jquery.com/jquery-3.7.1.min.js",
+        "https://cdn.jsdelivr.net/npm/vega@5",
+        "https://assets.example.com/logo-long.png?d=1",
+        "https://example.com/logo.png",
+    ]
+
+
+def test_make_offline_points_at_vendored_files_and_keeps_plain_links() -> None:
+    offline = data_docs.make_offline(CDN_PAGE, depth=2)
+    assert data_docs.external_resources(offline) == []
+    assert 'href="../../../static/vendor/bootstrap.min.css"' in offline
+    assert 'src="../../../static/vendor/jquery.min.js"' in offline
+    assert 'src="../../../static/images/logo-long.png"' in offline
+    assert 'href="../../../static/vendor/wire-icons.css"' in offline
+    assert 'href="../../index.html"' in offline
+    assert 'href="../../../static/images/favicon.ico"' in offline
+    assert "vega" not in offline and "font-awesome" not in offline
+    assert '<a href="https://greatexpectations.io">' in offline  # a link, not a resource
+
+
+@pytest.mark.slow
+def test_run_docs_are_real_gx_pages_that_render_offline(tmp_path: Path) -> None:
+    articles = [*valid_batch(), make_article(90, source="Unknown Wire")]
+    result = validate.validate_articles(
+        articles, target_day=TARGET_DAY, allowed_hosts=ALLOWED_HOSTS, run_id=RUN_ID
+    )
+    check = validate.check_batch(result, min_rows=1, max_rows=5, max_reject_share=0.5)
+    ctx = pipeline.RunContext(
+        run_id=RUN_ID,
+        target_day=TARGET_DAY,
+        feed="china_org_cn",
+        base_url="http://www.china.org.cn",
+        warehouse_url="sqlite://",
+        work_dir=str(tmp_path / "work"),
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    index = data_docs.build_validation_docs(
+        ctx, result, check, allowed_hosts=ALLOWED_HOSTS, root=tmp_path / "docs"
+    )
+    assert index == tmp_path / "docs" / "scheduled__2020-12-22T16_00_00_00_00" / "index.html"
+    run_dir = index.parent
+    pages = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*.html"))
+    assert pages == [
+        "expectations/wire_ingest/china_org_cn/articles.html",
+        "expectations/wire_ingest/china_org_cn/batch.html",
+        "index.html",
+        "validations/wire_ingest/china_org_cn/articles.html",
+        "validations/wire_ingest/china_org_cn/batch.html",
+    ]
+    for name in pages:
+        page = (run_dir / name).read_text()
+        assert data_docs.external_resources(page) == [], name
+        assert not re.search(r"""(?:src|href)=["']https?://[^"']*(?:cdn|unpkg|jquery)""", page)
+        # Every local reference resolves to a file of the site.
+        for ref in re.findall(r"""(?:src|href)=["']([^"'#:]+)["']""", page):
+            assert ((run_dir / name).parent / ref.split("?")[0]).resolve().is_file(), (name, ref)
+    rows = (run_dir / "validations/wire_ingest/china_org_cn/articles.html").read_text()
+    assert "expect_column_values_to_be_in_set" in rows or "source is a known agency" in rows
+    batch = (run_dir / "validations/wire_ingest/china_org_cn/batch.html").read_text()
+    assert "a day has 1 to 5 articles" in batch
+    record = json.loads((run_dir / data_docs.SUMMARY_FILE).read_text())
+    assert record["run_id"] == RUN_ID
+    assert record["rejected"] == 1 and record["batch_expectations"] == "failed"
+    assert {p["path"]: p["success"] for p in record["pages"] if p["kind"] == "validations"} == {
+        "validations/wire_ingest/china_org_cn/articles.html": False,
+        "validations/wire_ingest/china_org_cn/batch.html": False,
+    }
+    assert (tmp_path / "docs" / "static" / "vendor" / "bootstrap.min.css").stat().st_size > 100_000
+
+
+def test_empty_batch_builds_no_docs(tmp_path: Path) -> None:
+    empty = validate.ValidationResult(passed=[], rejected=[], statistics={}, suite_name="s")
+    ctx = pipeline.RunContext(
+        run_id="r",
+        target_day=dt.date(2020, 12, 23),
+        feed="china_org_cn",
+        base_url="http://www.china.org.cn",
+        warehouse_url="sqlite://",
+        work_dir=str(tmp_path / "work"),
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    check = validate.BatchCheck(failures=[], suite_name="b", statistics={})
+    assert (
+        data_docs.build_validation_docs(ctx, empty, check, allowed_hosts=[], root=tmp_path) is None
+    )
