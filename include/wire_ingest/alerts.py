@@ -1,0 +1,222 @@
+"""Alerts: one webhook message (and optional e-mail) per failed run, and for a day not loaded in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import quote
+
+from airflow.sdk import BaseNotifier
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_URL_ENV = "WIRE_ALERT_WEBHOOK_URL"
+WEBHOOK_CONN_ID = "wire_alerts"  # alternative: an Airflow connection whose host is the URL
+EMAIL_TO_ENV = "WIRE_ALERT_EMAIL"  # comma-separated; sent through the smtp provider's smtp_default
+DEADLINE_HOUR_ENV = (
+    "WIRE_LOAD_DEADLINE_HOUR"  # Beijing hour of the next day a day must be loaded by
+)
+DEFAULT_DEADLINE_HOUR = 6
+WEBHOOK_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What a person needs to act on: which run, which task, what went wrong, where to look."""
+
+    kind: str  # "task_failed" | "deadline_missed"
+    dag_id: str
+    run_id: str
+    task_id: str | None
+    error: str
+    url: str
+    logical_date: str | None = None
+
+    @property
+    def text(self) -> str:
+        what = f"task {self.task_id} failed" if self.task_id else self.kind.replace("_", " ")
+        return f"[{self.dag_id}] {what} in run {self.run_id}: {self.error}\n{self.url}"
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON for the webhook: `text` for chat tools (Slack, Mattermost, Teams), fields for the rest."""
+        return {"text": self.text, **asdict(self)}
+
+
+def ui_base_url() -> str:
+    """The Airflow UI's external address ([api] base_url), for links in alerts."""
+    configured = os.environ.get("AIRFLOW__API__BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    try:
+        from airflow.sdk.configuration import conf
+
+        return str(conf.get("api", "base_url", fallback="http://localhost:8080")).rstrip("/")
+    except Exception:  # outside Airflow (unit tests, CLI)
+        return "http://localhost:8080"
+
+
+def run_url(dag_id: str, run_id: str, task_id: str | None = None) -> str:
+    url = f"{ui_base_url()}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
+    return url + (f"/tasks/{quote(task_id, safe='')}" if task_id else "")
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+
+def failure_alert(context: Mapping[str, Any]) -> Alert:
+    """The alert for a task's final failure, from its Airflow context."""
+    ti = context.get("ti") or context.get("task_instance")
+    dag_id = str(getattr(ti, "dag_id", None) or context["dag"].dag_id)
+    run_id = str(context.get("run_id") or getattr(ti, "run_id", ""))
+    task_id = getattr(ti, "task_id", None)
+    exception = context.get("exception")
+    error = f"{type(exception).__name__}: {exception}" if exception else str(context.get("reason"))
+    return Alert(
+        kind="task_failed",
+        dag_id=dag_id,
+        run_id=run_id,
+        task_id=task_id,
+        error=error[:2000],
+        url=run_url(dag_id, run_id, task_id),
+        logical_date=_iso(context.get("logical_date")),
+    )
+
+
+def deadline_alert(context: Mapping[str, Any]) -> Alert:
+    """The alert for a missed deadline, from the context Airflow gives a deadline callback."""
+    run = context.get("dag_run") or {}
+    deadline = context.get("deadline") or {}
+    dag_id, run_id = str(run.get("dag_id")), str(run.get("dag_run_id") or run.get("run_id"))
+    return Alert(
+        kind="deadline_missed",
+        dag_id=dag_id,
+        run_id=run_id,
+        task_id=None,
+        error=(
+            f"not loaded by {_iso(deadline.get('deadline_time'))} (run state: {run.get('state')})"
+        ),
+        url=run_url(dag_id, run_id),
+        logical_date=_iso(run.get("logical_date")),
+    )
+
+
+def webhook_url() -> str | None:
+    """WIRE_ALERT_WEBHOOK_URL, else the host of the Airflow connection `wire_alerts`, else None."""
+    configured = os.environ.get(WEBHOOK_URL_ENV, "").strip()
+    if configured:
+        return configured
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(WEBHOOK_CONN_ID)
+    except Exception:  # no such connection (or outside Airflow): webhook alerts are off
+        return None
+    host = conn.host or ""
+    return host if host.startswith(("http://", "https://")) else None
+
+
+def send(alert: Alert) -> None:
+    """Post the alert to the webhook and e-mail it when configured; never raises (logs instead)."""
+    import requests
+
+    url = webhook_url()
+    if url:
+        try:
+            response = requests.post(url, json=alert.to_payload(), timeout=WEBHOOK_TIMEOUT_S)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            log.error("alert webhook %s failed: %s", url, exc)
+    else:
+        log.warning(
+            "no alert webhook configured (%s or connection %s)", WEBHOOK_URL_ENV, WEBHOOK_CONN_ID
+        )
+    recipients = [r.strip() for r in os.environ.get(EMAIL_TO_ENV, "").split(",") if r.strip()]
+    if recipients:
+        try:
+            from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+            with SmtpHook() as smtp:
+                smtp.send_email_smtp(
+                    to=recipients,
+                    subject=f"[{alert.dag_id}] {alert.kind.replace('_', ' ')}: {alert.run_id}",
+                    html_content=f"<pre>{alert.text}</pre>",
+                )
+        except Exception as exc:  # a broken mail relay must not hide the webhook alert
+            log.error("alert e-mail to %s failed: %s", recipients, exc)
+    log.warning("alert sent: %s", alert.text)
+
+
+class WireFailureNotifier(BaseNotifier):
+    """Task `on_failure_callback`: the final failure of a task (after retries) sends one alert.
+
+    The DAG's tasks form a chain, so a failed run has exactly one failed task (the rest are
+    upstream_failed): one message per failed run.
+    """
+
+    def notify(self, context: Any) -> None:
+        send(failure_alert(context))
+
+
+def deadline_missed(context: Mapping[str, Any] | None = None, **_: Any) -> None:
+    """Deadline callback (runs on the executor): alert, except for backfill runs of past days."""
+    context = context or {}
+    run = context.get("dag_run") or {}
+    deadline = _as_datetime((context.get("deadline") or {}).get("deadline_time"))
+    created = _as_datetime(run.get("queued_at") or run.get("run_after"))
+    if run.get("run_type") == "backfill" or (deadline and created and created >= deadline):
+        # A run started after its day's deadline (a backfill or catch-up of a past day) was
+        # never late: the deadline is for the daily run.
+        log.info("deadline passed before run %s was created: no alert", run.get("dag_run_id"))
+        return
+    send(deadline_alert(context))
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _in_dags_test() -> bool:
+    import sys
+
+    return sys.argv[1:3] == ["dags", "test"]
+
+
+def load_deadline_hour() -> int:
+    return int(os.environ.get(DEADLINE_HOUR_ENV, "").strip() or DEFAULT_DEADLINE_HOUR)
+
+
+def load_deadline() -> Any:
+    """DeadlineAlert: a run must finish by `WIRE_LOAD_DEADLINE_HOUR` (Beijing) the day after its day.
+
+    The logical date is the target day's 00:00 Beijing, so the deadline is one day plus that
+    many hours later. None (no deadline) when `WIRE_LOAD_DEADLINE_HOUR=off`, and inside
+    `airflow dags test`: Airflow 3.3.2's `dag.test()` reads the DAG's deadlines unserialized and
+    crashes when a run with a deadline succeeds (AttributeError: 'dict' object has no attribute
+    'hex' in DeadlineAlertModel.get_by_id); the scheduler's path is not affected.
+    """
+    if os.environ.get(DEADLINE_HOUR_ENV, "").strip().lower() == "off" or _in_dags_test():
+        return None
+    # airflow.sdk exports these too, but its type stub does not list them yet
+    from airflow.sdk.definitions.callback import SyncCallback
+    from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=dt.timedelta(days=1, hours=load_deadline_hour()),
+        callback=SyncCallback(f"{__name__}.deadline_missed"),
+        name="day loaded",
+    )

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `make airflow` / `make airflow-stop`: the scheduler, dag-processor and api-server in the background.
+#   scripts/airflow-services.sh start|stop|status
+# Logs: $AIRFLOW_HOME/logs/<service>.log (.airflow/logs/), pid files: $AIRFLOW_HOME/run/<service>.pid.
+set -euo pipefail
+source "$(dirname "$0")/airflow-env.sh"
+VENV="${VENV:-$ROOT/.venv}"
+PORT="${AIRFLOW_PORT:-8080}"
+LOG_DIR="$AIRFLOW_HOME/logs"
+PID_DIR="$AIRFLOW_HOME/run"
+SERVICES=(scheduler dag-processor api-server)
+export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://localhost:$PORT}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:$PORT/execution/}"
+HEALTH_URL="http://127.0.0.1:$PORT/api/v2/monitor/health"
+
+alive() { [ -s "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+healthy() {
+  curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null | "$VENV/bin/python" -c '
+import json, sys
+health = json.load(sys.stdin)
+parts = ("metadatabase", "scheduler", "dag_processor")
+sys.exit(0 if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else 1)' 2>/dev/null
+}
+
+start() {
+  mkdir -p "$LOG_DIR" "$PID_DIR"
+  "$ROOT/scripts/airflow-init.sh" >/dev/null
+  for service in "${SERVICES[@]}"; do
+    if alive "$service"; then
+      echo "$service already running (pid $(cat "$PID_DIR/$service.pid"))"
+      continue
+    fi
+    args=("$service")
+    [ "$service" = api-server ] && args+=(--port "$PORT")
+    # setsid: each service leads its own process group, so stop can end its workers too
+    setsid "$VENV/bin/airflow" "${args[@]}" >"$LOG_DIR/$service.log" 2>&1 </dev/null &
+    echo $! >"$PID_DIR/$service.pid"
+    echo "started $service (pid $!, log $LOG_DIR/$service.log)"
+  done
+  printf 'waiting for the services to be healthy '
+  for _ in $(seq 1 120); do
+    if healthy; then
+      echo
+      echo "Airflow UI: $AIRFLOW__API__BASE_URL"
+      local passwords="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated}"
+      [ -s "$passwords" ] && echo "login: the user and password in $passwords"
+      echo "stop them: make airflow-stop"
+      return 0
+    fi
+    printf '.'
+    sleep 2
+  done
+  echo
+  echo "the services did not become healthy; see the logs in $LOG_DIR" >&2
+  return 1
+}
+
+stop() {
+  for service in "${SERVICES[@]}"; do
+    if alive "$service"; then
+      pid="$(cat "$PID_DIR/$service.pid")"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      # Airflow services can take a while to stop on SIGTERM: SIGKILL the group after 30 s.
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      fi
+      echo "stopped $service"
+    fi
+    rm -f "$PID_DIR/$service.pid"
+  done
+}
+
+status() {
+  for service in "${SERVICES[@]}"; do
+    if alive "$service"; then echo "$service: running (pid $(cat "$PID_DIR/$service.pid"))"
+    else echo "$service: stopped"; fi
+  done
+  if healthy; then echo "health: ok ($HEALTH_URL)"; else echo "health: not healthy ($HEALTH_URL)"; return 1; fi
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,425 @@
+"""The real Airflow services (scheduler, dag-processor, api-server) on PostgreSQL, for integration tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin"
+DAG_ID = "wire_ingest"
+SERVICES = ("scheduler", "dag-processor", "api-server")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class AirflowServices:
+    """Running services: where they listen, their environment, and a logged-in REST session."""
+
+    base_url: str
+    env: dict[str, str]
+    home: Path
+    data_dir: Path
+    warehouse_url: str
+    api: requests.Session = field(default_factory=requests.Session)
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/api/v2/{path.lstrip('/')}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.api.get(self.url(path), params=params, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: Mapping[str, Any]) -> Any:
+        response = self.api.post(self.url(path), json=dict(body), timeout=60)
+        assert response.ok, f"POST {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def patch(self, path: str, body: Mapping[str, Any]) -> Any:
+        response = self.api.patch(self.url(path), json=dict(body), timeout=30)
+        assert response.ok, f"PATCH {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """The Airflow CLI against these services' metadata database."""
+        return subprocess.run(
+            [str(VENV_BIN / "airflow"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(ROOT),
+        )
+
+    def set_paused(self, paused: bool, dag_id: str = DAG_ID) -> None:
+        self.patch(f"dags/{dag_id}", {"is_paused": paused})
+
+    def dag_runs(self, dag_id: str = DAG_ID) -> list[dict[str, Any]]:
+        runs: list[dict[str, Any]] = self.get(f"dags/{dag_id}/dagRuns", limit=100)["dag_runs"]
+        return runs
+
+    def wait_for_runs(
+        self, run_ids: set[str], *, timeout: float = 600, dag_id: str = DAG_ID
+    ) -> list[dict[str, Any]]:
+        """Poll until every run in `run_ids` has finished; returns those runs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = [r for r in self.dag_runs(dag_id) if r["dag_run_id"] in run_ids]
+            if len(runs) == len(run_ids) and all(r["state"] in {"success", "failed"} for r in runs):
+                return runs
+            if time.monotonic() > deadline:
+                raise AssertionError(f"runs not finished after {timeout}s: {runs}\n{self.logs()}")
+            time.sleep(2)
+
+    def logs(self, tail: int = 60) -> str:
+        """The last lines of every service's log, for assertion messages."""
+        parts = []
+        for name in SERVICES:
+            path = self.home / f"{name}.log"
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()[-tail:]
+                parts.append(f"--- {name} ---\n" + "\n".join(lines))
+        return "\n".join(parts)
+
+
+def services_env(
+    *,
+    home: Path,
+    metadata_url: str,
+    port: int,
+    data_dir: Path,
+    base_url: str,
+    warehouse_url: str,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of every service and CLI call (nothing from the caller's Airflow settings)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AIRFLOW_", "AIRFLOW__", "WIRE_")) or k == "WIRE_TEST_POSTGRES_URL"
+    }
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
+    plugins = home / "plugins"  # our own services: no half-built UI plugin of another change
+    plugins.mkdir(exist_ok=True)
+    api_url = f"http://127.0.0.1:{port}"
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url,
+        # psycopg 3 is async too (Airflow would otherwise derive an asyncpg URL)
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="4",
+        AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(plugins),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{ADMIN_USER}:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{api_url}/execution/",
+        AIRFLOW__API__BASE_URL=api_url,
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__HOST="127.0.0.1",
+        AIRFLOW__API__WORKERS="1",
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(64),
+        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",
+        # Tests start runs themselves (backfills, triggers): no run for "yesterday" of the clock.
+        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+        GX_ANALYTICS_ENABLED="False",
+        WIRE_DATA_DIR=str(data_dir),
+        WIRE_MAX_RPS="0",
+        AIRFLOW_VAR_WIRE_BASE_URL=base_url,
+        AIRFLOW_CONN_WIRE_WAREHOUSE=warehouse_url,
+    )
+    env.update(extra or {})
+    return env
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every service's process group, then SIGKILL whatever is left after 20 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        with suppress(ProcessLookupError):  # the group too: task runners the executor forked
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _wait_healthy(services: AirflowServices, procs: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 240
+    last: Any = None
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"an Airflow service exited early:\n{services.logs()}")
+        try:
+            health = requests.get(f"{services.base_url}/api/v2/monitor/health", timeout=5).json()
+            last = health
+            if all(
+                (health.get(part) or {}).get("status") == "healthy"
+                for part in ("metadatabase", "scheduler", "dag_processor")
+            ):
+                return
+        except (requests.RequestException, ValueError) as exc:
+            last = exc
+        time.sleep(1)
+    raise RuntimeError(f"Airflow services not healthy: {last}\n{services.logs()}")
+
+
+def _login(services: AirflowServices) -> None:
+    response = requests.post(
+        f"{services.base_url}/auth/token",
+        json={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+        timeout=30,
+    )
+    response.raise_for_status()
+    services.api.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
+
+def _wait_for_dag(services: AirflowServices, dag_id: str) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        response = services.api.get(services.url(f"dags/{dag_id}"), timeout=10)
+        if response.ok:
+            return
+        time.sleep(1)
+    raise RuntimeError(f"DAG {dag_id} was not parsed in time:\n{services.logs()}")
+
+
+@contextmanager
+def running_airflow(
+    *,
+    admin_url: str,
+    workdir: Path,
+    base_url: str,
+    warehouse_url: str,
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[AirflowServices]:
+    """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
+
+    `admin_url`: a SQLAlchemy URL of a PostgreSQL server where databases can be created.
+    """
+    db_name = f"airflow_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+    metadata_url = (
+        sa.engine.make_url(admin_url)
+        .set(drivername="postgresql+psycopg", database=db_name, query={})
+        .render_as_string(hide_password=False)
+    )
+    home = workdir / "airflow-home"
+    home.mkdir(parents=True, exist_ok=True)
+    data_dir = workdir / "data"
+    port = free_port()
+    env = services_env(
+        home=home,
+        metadata_url=metadata_url,
+        port=port,
+        data_dir=data_dir,
+        base_url=base_url,
+        warehouse_url=warehouse_url,
+        extra=extra_env,
+    )
+    services = AirflowServices(
+        base_url=f"http://127.0.0.1:{port}",
+        env=env,
+        home=home,
+        data_dir=data_dir,
+        warehouse_url=warehouse_url,
+    )
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for step in (
+            ("db", "migrate"),
+            ("pools", "set", "wire_fetch", "4", "Fetches against the wire sites"),
+        ):
+            done = services.cli(*step)
+            assert done.returncode == 0, f"airflow {' '.join(step)}:\n{done.stderr[-4000:]}"
+        for name in SERVICES:
+            args = [str(VENV_BIN / "airflow"), name]
+            if name == "api-server":
+                args += ["--port", str(port), "--host", "127.0.0.1"]
+            log = (home / f"{name}.log").open("wb")
+            procs.append(
+                subprocess.Popen(
+                    args,
+                    env=env,
+                    cwd=str(ROOT),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # one process group per service: stop the workers too
+                )
+            )
+        _wait_healthy(services, procs)
+        _login(services)
+        _wait_for_dag(services, DAG_ID)
+        yield services
+    finally:
+        _stop(procs)
+        services.api.close()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_services_warehouse(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema for the warehouse the shared services load into."""
+    schema = f"wire_services_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = sa.engine.make_url(postgres_url).update_query_dict(
+            {"options": f"-csearch_path={schema}"}
+        )
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class AlertReceiver:
+    """A local HTTP endpoint that records every JSON body POSTed to it."""
+
+    url: str
+    received: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def alert_receiver() -> Iterator[AlertReceiver]:
+    """The webhook the shared services' failure alerts go to."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            try:
+                received.append({"path": self.path, **json.loads(body)})
+            except ValueError:
+                received.append({"path": self.path, "raw": body.decode(errors="replace")})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield AlertReceiver(url=f"http://127.0.0.1:{server.server_port}/hook", received=received)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def airflow_services(
+    postgres_url: str,
+    wire_site: Any,
+    airflow_services_warehouse: str,
+    alert_receiver: AlertReceiver,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[AirflowServices]:
+    """Scheduler, dag-processor and api-server on a fresh PostgreSQL metadata database (session)."""
+    with running_airflow(
+        admin_url=postgres_url,
+        workdir=tmp_path_factory.mktemp("airflow-services"),
+        base_url=wire_site.base_url,
+        warehouse_url=airflow_services_warehouse,
+        extra_env={
+            "WIRE_ALERT_WEBHOOK_URL": alert_receiver.url,
+            "WIRE_TASK_RETRIES": "0",
+        },
+    ) as services:
+        yield services
+
+
+BACKFILL_FROM, BACKFILL_TO = "2020-12-22", "2020-12-24"  # the days the `wire_site` fixture serves
+OVERLAP_LOGICAL_DATE = "2020-12-22T00:01:00+08:00"  # another run of the backfill's first day
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """`make backfill` of three days, and a run of its first day started at the same time."""
+
+    returncode: int
+    output: str
+    backfill_runs: list[dict[str, Any]]
+    overlap_run: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def small_backfill(airflow_services: AirflowServices) -> BackfillResult:
+    """scripts/backfill.sh 2020-12-22 2020-12-24 on the shared services (max 2 runs at once),
+    while a manual run of 2020-12-22 (as the daily schedule would start) runs alongside."""
+    services = airflow_services
+    services.set_paused(False)
+    backfill = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "backfill.sh"), BACKFILL_FROM, BACKFILL_TO],
+        env={
+            **services.env,
+            "POLL_SECONDS": "3",
+            "MAX_ACTIVE_RUNS": "2",
+            "VENV": str(VENV_BIN.parent),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=str(ROOT),
+    )
+    try:
+        overlap = services.post(
+            f"dags/{DAG_ID}/dagRuns",
+            {"logical_date": OVERLAP_LOGICAL_DATE, "dag_run_id": "overlap__2020-12-22"},
+        )
+        output, _ = backfill.communicate(timeout=900)
+    finally:
+        if backfill.poll() is None:
+            backfill.kill()
+            backfill.wait()
+    services.wait_for_runs({overlap["dag_run_id"]})
+    runs = services.dag_runs()
+    return BackfillResult(
+        returncode=backfill.returncode,
+        output=output,
+        backfill_runs=[r for r in runs if r["run_type"] == "backfill"],
+        overlap_run=next(r for r in runs if r["dag_run_id"] == overlap["dag_run_id"]),
+    )

@@ -1,0 +1,121 @@
+"""Failure and deadline alerts: to a local webhook receiver, from the real scheduler and workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from airflow_services import AirflowServices, AlertReceiver
+
+from wire_ingest import alerts
+
+FAILING_LOGICAL_DATE = "2020-12-23T00:03:00+08:00"
+
+
+def wait_for(receiver: AlertReceiver, kind: str, run_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in receiver.received if m["kind"] == kind and m["run_id"] == run_id]
+        if found:
+            return found[0]
+        time.sleep(1)
+    raise AssertionError(f"no {kind} alert for {run_id}; received: {receiver.received}")
+
+
+def test_send_posts_one_message_with_task_error_and_link(
+    alert_receiver: AlertReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(alerts.WEBHOOK_URL_ENV, alert_receiver.url)
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://airflow.example:8080")
+    before = len(alert_receiver.received)
+
+    class TI:
+        dag_id, run_id, task_id = "wire_ingest", "manual__2020-12-23", "fetch"
+
+    alerts.WireFailureNotifier().notify(
+        {"ti": TI(), "run_id": TI.run_id, "exception": RuntimeError("site down")}
+    )
+    new = alert_receiver.received[before:]
+    assert len(new) == 1
+    message = new[0]
+    assert message["kind"] == "task_failed" and message["task_id"] == "fetch"
+    assert message["error"] == "RuntimeError: site down"
+    assert message["url"] == (
+        "http://airflow.example:8080/dags/wire_ingest/runs/manual__2020-12-23/tasks/fetch"
+    )
+    assert "task fetch failed" in message["text"] and message["url"] in message["text"]
+
+
+def test_deadline_callback_skips_runs_created_after_their_deadline(
+    alert_receiver: AlertReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(alerts.WEBHOOK_URL_ENV, alert_receiver.url)
+    before = len(alert_receiver.received)
+    deadline = "2020-12-24T22:00:00+00:00"
+    late = {"dag_id": "wire_ingest", "dag_run_id": "scheduled__x", "run_type": "scheduled",
+            "queued_at": "2020-12-24T16:00:05+00:00", "state": "running"}  # fmt: skip
+    catch_up = {**late, "dag_run_id": "manual__y", "queued_at": "2026-01-01T00:00:00+00:00"}
+    backfill = {**late, "dag_run_id": "backfill__z", "run_type": "backfill"}
+    for run in (late, catch_up, backfill):
+        alerts.deadline_missed(context={"dag_run": run, "deadline": {"deadline_time": deadline}})
+    new = alert_receiver.received[before:]
+    assert [m["run_id"] for m in new] == ["scheduled__x"]
+    assert new[0]["kind"] == "deadline_missed" and deadline[:10] in new[0]["error"]
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_failed_run_sends_exactly_one_alert(
+    airflow_services: AirflowServices, alert_receiver: AlertReceiver
+) -> None:
+    services = airflow_services
+    services.set_paused(False)
+    # A listing page the site does not have: discovery fails (the services run without retries).
+    services.post("variables", {"key": "wire_listing_path", "value": "/world/no_such_node.htm"})
+    try:
+        run = services.post(
+            "dags/wire_ingest/dagRuns",
+            {"logical_date": FAILING_LOGICAL_DATE, "dag_run_id": "alert_test_failing_run"},
+        )
+        (finished,) = services.wait_for_runs({run["dag_run_id"]})
+    finally:
+        services.api.delete(services.url("variables/wire_listing_path"), timeout=30)
+    assert finished["state"] == "failed"
+    message = wait_for(alert_receiver, "task_failed", run["dag_run_id"])
+    time.sleep(3)  # a second message would come from the same worker right after the first
+    about_run = [m for m in alert_receiver.received if m["run_id"] == run["dag_run_id"]]
+    assert len(about_run) == 1, about_run  # one per run; its deadline was past before it started
+    assert message["task_id"] == "discover"
+    assert "discovery found no articles" in message["error"]
+    assert message["url"] == (
+        f"{services.base_url}/dags/wire_ingest/runs/{run['dag_run_id']}/tasks/discover"
+    )
+    assert services.api.get(message["url"], timeout=30).status_code == 200  # the UI page exists
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_run_not_finished_by_its_deadline_alerts(
+    airflow_services: AirflowServices, alert_receiver: AlertReceiver
+) -> None:
+    """The DAG's DeadlineAlert (logical date + 1 day + WIRE_LOAD_DEADLINE_HOUR h): a run that
+    cannot start (the DAG is paused) misses it a few seconds after it was created."""
+    services = airflow_services
+    services.set_paused(True)
+    hours = alerts.load_deadline_hour()
+    logical = dt.datetime.now(dt.UTC) - dt.timedelta(days=1, hours=hours) + dt.timedelta(seconds=10)
+    run_id = "deadline_test_run"
+    services.post(
+        "dags/wire_ingest/dagRuns", {"logical_date": logical.isoformat(), "dag_run_id": run_id}
+    )
+    try:
+        message = wait_for(alert_receiver, "deadline_missed", run_id)
+    finally:
+        services.api.delete(services.url(f"dags/wire_ingest/dagRuns/{run_id}"), timeout=30)
+        services.set_paused(False)
+    assert message["task_id"] is None
+    assert message["url"] == f"{services.base_url}/dags/wire_ingest/runs/{run_id}"
+    assert "not loaded by" in message["error"] and "queued" in message["error"]
