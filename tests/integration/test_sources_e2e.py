@@ -1,0 +1,110 @@
+"""Both declared wires over real HTTP into one warehouse: the shared Xinhua copy is one story."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from wire_ingest import load, pipeline, source_runs, sources
+from wire_ingest.wiresim.newscn import NewsCnSite
+from wire_ingest.wiresim.server import RunningSite, start_in_thread
+
+DAY = dt.date(2020, 12, 23)
+
+
+@pytest.fixture(scope="module")
+def news_cn_site() -> Iterator[RunningSite]:
+    with start_in_thread(NewsCnSite(DAY, DAY, per_day=120)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def china_site(news_cn_site: RunningSite) -> Iterator[RunningSite]:
+    site = news_cn_site.site
+    assert isinstance(site, NewsCnSite)
+    with start_in_thread(site.wire) as running:  # the very copy the news.cn stories came from
+        yield running
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "warehouse", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_both_wires_load_and_shared_stories_link_across_sources(
+    warehouse: str,
+    news_cn_site: RunningSite,
+    china_site: RunningSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")  # the local sites: no politeness delay needed
+    url = (
+        f"sqlite:///{tmp_path / 'warehouse.db'}"
+        if warehouse == "sqlite"
+        else request.getfixturevalue("postgres_schema_url")
+    )
+    ctx = pipeline.plan_run(
+        run_id="china", target_day=DAY, base_url=china_site.base_url, warehouse_url=url
+    )
+    china = pipeline.run_day(ctx)
+    xinhua_en = sources.get_source("xinhua_en")
+    xinhua = source_runs.run_source_day(
+        xinhua_en, DAY, run_id="xinhua", base_url=news_cn_site.base_url, warehouse_url=url
+    )
+    key = news_cn_site.answer_key()
+    day_key = [e for e in key if e["page_date"] == DAY.isoformat()]
+    assert china["status"] == xinhua["status"] == "success"
+    assert xinhua["discovered"] == xinhua["loaded"] == len(day_key)
+    assert xinhua["fallback"] == 0 and xinhua["parse_failed"] == 0
+
+    engine = load.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = {
+                r.url: r
+                for r in conn.execute(
+                    sa.select(
+                        load.articles.c.url,
+                        load.articles.c.article_id,
+                        load.articles.c.duplicate_of,
+                        load.articles.c.extraction,
+                        load.articles.c.title,
+                        load.articles.c.published_at,
+                    ).where(load.articles.c.feed == "xinhua_en")
+                )
+            }
+            china_ids = {
+                r.url: r.article_id
+                for r in conn.execute(
+                    sa.select(load.articles.c.url, load.articles.c.article_id).where(
+                        load.articles.c.feed == "china_org_cn"
+                    )
+                )
+            }
+            run = conn.execute(
+                sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == "xinhua")
+            ).one()
+    finally:
+        engine.dispose()
+    assert run.dag_id == "wire_xinhua_en" and run.feed == "xinhua_en"
+    for entry in day_key:
+        row = rows[entry["url"]]
+        assert (row.title, row.published_at, row.extraction) == (
+            entry["title"],
+            entry["published_at"],
+            "adapter",
+        )
+        shared = entry["shared_with_url"]
+        if shared is None:
+            assert row.duplicate_of is None, entry["url"]
+        else:
+            # the china.org.cn copy loaded first: the news.cn page points at it
+            china_url = shared.replace(news_cn_site.base_url, china_site.base_url)
+            assert row.duplicate_of == china_ids[china_url], entry["url"]
+    assert sum(1 for e in day_key if e["shared_with_url"]) >= 20
