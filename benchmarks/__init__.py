@@ -1,0 +1,1 @@
+"""Benchmarks of wire-ingest on the local wire site (`make bench`, `make bench-quick`)."""
