@@ -4,10 +4,11 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
+BENCH_VENV ?= .venv-bench
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install demo test test-fast lint format site bench bench-quick backfill up down lock clean
+.PHONY: help install demo test test-fast lint format site bench bench-quick backfill airflow airflow-stop up down lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,9 +43,30 @@ format: install  ## apply ruff's fixes and formatting
 site: install  ## serve the local wire site on 127.0.0.1:8765 (Ctrl-C stops it)
 	$(BIN)/wire-ingest site --port 8765
 
+# newspaper4k (a benchmark peer) needs python-dateutil 2.x, which Airflow forbids: its own venv.
+$(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements-peers.txt
+	touch $@
+
+bench: install $(BENCH_VENV)/.installed  ## every benchmark, peers side by side (~10 min on 2 cores): benchmarks/results/latest.md
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+bench-quick: install $(BENCH_VENV)/.installed  ## a subset of the benchmarks in under 2 minutes
+	$(PY) -m benchmarks.run --quick $(BENCH_ARGS)
+
 lock:  ## re-pin requirements*.txt from requirements*.in
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements.in -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+
+airflow: install  ## scheduler, dag-processor, api-server in the background (logs in .airflow/logs)
+	VENV=$(VENV) bash scripts/airflow-services.sh start
+
+airflow-stop:  ## stop what `make airflow` started
+	VENV=$(VENV) bash scripts/airflow-services.sh stop
+
+backfill: install  ## one run per Beijing day: make backfill FROM=2024-06-01 TO=2024-06-07
+	VENV=$(VENV) bash scripts/backfill.sh "$(FROM)" "$(TO)"
 
 up:  ## the full stack in containers (Airflow 3 + PostgreSQL); needs .env (see .env.example)
 	@test -f .env || { echo "cp .env.example .env and fill in the secrets first" >&2; exit 1; }

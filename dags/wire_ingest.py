@@ -15,21 +15,33 @@ counts to `ingest_runs`.
 **Settings**: Variable `wire_base_url` (site root, default the live site; `AIRFLOW_VAR_WIRE_BASE_URL`
 works), Variable `wire_listing_path`, connection `wire_warehouse` (sqlite or postgres; default the
 SQLite file under `WIRE_DATA_DIR`). Fetching is polite by default: `WIRE_MAX_RPS` (1/s per host).
+
+**Outcome**: the `load` task's XCom `return_value` is the run's summary (target day, status, every
+stage's count); the same row is in the warehouse table `ingest_runs`.
+
+**Alerts**: a task's final failure posts one message (task, error, link) to
+`WIRE_ALERT_WEBHOOK_URL` (or the connection `wire_alerts`), e-mail with `WIRE_ALERT_EMAIL`; a
+deadline alerts when a day is not loaded by `WIRE_LOAD_DEADLINE_HOUR` (Beijing, default 06:00) of
+the next day. See docs/operations.md.
 """
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+import os
 
-from wire_ingest import settings
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+from wire_ingest import alerts, settings
 
 DEFAULT_ARGS = {
     "owner": "wire-ingest",
-    "retries": 2,
+    "retries": int(os.environ.get("WIRE_TASK_RETRIES") or 2),
     "retry_delay": pendulum.duration(seconds=30),
     "retry_exponential_backoff": True,
     "max_retry_delay": pendulum.duration(minutes=10),
+    # the final failure of a task (after its retries) sends one alert: see wire_ingest.alerts
+    "on_failure_callback": [alerts.WireFailureNotifier()],
 }
 
 
@@ -62,8 +74,27 @@ def _record_failure(context: dict) -> None:
             format="date",
             description="Target day YYYY-MM-DD (Beijing). Empty: the run's logical date.",
         ),
+        "max_pages": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="Fetch at most this many article pages (the newest). Empty: all of the day.",
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            description="Run every stage but write nothing to the warehouse; the load task "
+            "returns what it would have loaded.",
+        ),
+        "reprocess": Param(
+            False,
+            type="boolean",
+            description="Parse and load the day again from its landing area only (no network), "
+            "e.g. after a parser fix.",
+        ),
     },
     on_failure_callback=_record_failure,
+    deadline=alerts.load_deadline(),
 )
 def wire_ingest() -> None:
     @task
@@ -74,7 +105,7 @@ def wire_ingest() -> None:
         return airflow_support.plan_from_context(context)
 
     @task(pool=settings.FETCH_POOL)
-    def discover(planned: dict) -> dict:
+    def discover(planned: dict, params: dict | None = None) -> dict:
         """Walk the listing pages back to the target day; keep them in the landing area."""
         from airflow.sdk import Variable
 
@@ -84,15 +115,22 @@ def wire_ingest() -> None:
             settings.LISTING_PATH_VARIABLE, default=settings.DEFAULT_LISTING_PATH
         )
         return pipeline.discover_step(
-            pipeline.context_from_dict(planned), listing_path=listing_path
+            pipeline.context_from_dict(planned),
+            listing_path=listing_path,
+            max_pages=(params or {}).get("max_pages"),
+            reprocess=bool((params or {}).get("reprocess")),
         )
 
     @task(pool=settings.FETCH_POOL)
-    def fetch(planned: dict, discovered: dict) -> dict:
-        """Fetch every article page into the landing area (WARC)."""
+    def fetch(planned: dict, discovered: dict, params: dict | None = None) -> dict:
+        """Fetch every article page into the landing area (WARC); reprocess: the landed ones."""
         from wire_ingest import pipeline
 
-        return pipeline.fetch_step(pipeline.context_from_dict(planned), discovered["path"])
+        return pipeline.fetch_step(
+            pipeline.context_from_dict(planned),
+            discovered["path"],
+            reprocess=bool((params or {}).get("reprocess")),
+        )
 
     @task
     def parse(planned: dict, fetched: dict) -> dict:
@@ -115,12 +153,19 @@ def wire_ingest() -> None:
 
         return pipeline.validate_step(pipeline.context_from_dict(planned), deduped["path"])
 
-    @task
-    def load(planned: dict, validated: dict) -> dict:
-        """Upsert into `articles`; record rejects and the run's counts."""
+    # Lineage: the UI's Assets view shows which runs updated the warehouse's articles table.
+    @task(
+        outlets=[Asset(name="wire_warehouse.articles", uri="warehouse://wire_warehouse/articles")]
+    )
+    def load(planned: dict, validated: dict, params: dict | None = None) -> dict:
+        """Upsert into `articles`; record rejects and the run's counts (the returned summary)."""
         from wire_ingest import pipeline
 
-        return pipeline.load_step(pipeline.context_from_dict(planned), validated["path"])
+        return pipeline.load_step(
+            pipeline.context_from_dict(planned),
+            validated["path"],
+            dry_run=bool((params or {}).get("dry_run")),
+        )
 
     planned = plan()
     load(

@@ -15,6 +15,8 @@ commands:
   parse     parse one saved page: wire-ingest parse FILE --url URL
   run       run every stage for one day in this process, without Airflow
   report    print what the warehouse holds: rows, sample titles, last runs, rejects
+  replay    re-validate and reload a date range's rejects from the landing area (no network)
+  reprocess parse and load a day again from its landing area only (no network)
 """
 
 
@@ -45,6 +47,39 @@ def _run(argv: list[str]) -> int:
         landing_url=args.landing,
     )
     summary = pipeline.run_day(ctx, listing_path=args.listing_path)
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+def _reprocess(argv: list[str]) -> int:
+    from wire_ingest import pipeline, settings
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest reprocess",
+        description="Parse and load one day again from the landing area alone (no network).",
+    )
+    parser.add_argument(
+        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
+    )
+    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
+    parser.add_argument(
+        "--base-url",
+        default=settings.LIVE_BASE_URL,
+        help="the source the pages came from (its hosts are the allowed ones); never contacted",
+    )
+    parser.add_argument("--run-id", default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    ctx = pipeline.plan_run(
+        run_id=args.run_id or f"reprocess__{args.day.isoformat()}__{stamp}",
+        target_day=args.day,
+        base_url=args.base_url,
+        warehouse_url=args.warehouse,
+        landing_url=args.landing,
+    )
+    summary = pipeline.run_day(ctx, reprocess=True)
     print(json.dumps(summary, sort_keys=True))
     return 0
 
@@ -100,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         return _run(rest)
     if command == "report":
         return _report(rest)
+    if command == "reprocess":
+        return _reprocess(rest)
+    if command == "replay":
+        from wire_ingest import replay
+
+        return replay.main(rest)
     print(f"wire-ingest: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from wire_ingest.load import KnownArticle, known_articles
 from wire_ingest.models import Article
+from wire_ingest.stories import StoryAssignment, assign_stories
 from wire_ingest.urls import publication_key
 
 
@@ -22,6 +23,7 @@ class DedupeResult:
     articles: list[Article]
     duplicates: int  # articles whose body repeats another article's (duplicate_of set)
     same_url_merged: int  # batch articles dropped because another had the same canonical_url
+    stories: StoryAssignment | None = None  # story ids (set when deduped against a warehouse)
 
 
 def _preference(article: Article) -> tuple[int, str, str]:
@@ -90,8 +92,11 @@ def dedupe_articles(articles: Sequence[Article], known: Sequence[KnownArticle]) 
 
 
 def dedupe_with_warehouse(engine: Engine, articles: Sequence[Article]) -> DedupeResult:
-    """`dedupe_articles` against the warehouse's articles that share a URL or a body hash."""
+    """`dedupe_articles` against the warehouse's articles that share a URL or a body hash, then
+    story ids from the warehouse's LSH index (persist them with `stories.record_stories`)."""
     known = known_articles(
         engine, (a.canonical_url for a in articles), (a.content_hash for a in articles)
     )
-    return dedupe_articles(articles, known)
+    exact = dedupe_articles(articles, known)
+    stories = assign_stories(engine, exact.articles)
+    return dataclasses.replace(exact, articles=stories.articles, stories=stories)

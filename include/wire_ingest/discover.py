@@ -11,7 +11,7 @@ import lxml.html
 import requests
 from lxml.etree import ParserError
 
-from wire_ingest.fetch import RateLimiter, fetch_page, land_page
+from wire_ingest.fetch import HostLimiter, fetch_page, land_page
 from wire_ingest.models import ListingItem
 from wire_ingest.settings import FetchSettings
 from wire_ingest.storage import LandingWriter
@@ -45,6 +45,7 @@ class DiscoveryResult:
     pages_fetched: int
     errors: list[str]
     raw_refs: list[str] = field(default_factory=list)  # landed listing pages
+    seen: list[ListingItem] = field(default_factory=list)  # every item of every page walked
 
 
 def article_page_date(url: str) -> str | None:
@@ -137,21 +138,24 @@ def discover_day(
     *,
     session: requests.Session,
     settings: FetchSettings,
-    limiter: RateLimiter,
+    limiter: HostLimiter,
     writer: LandingWriter | None,
+    start_url: str | None = None,
 ) -> DiscoveryResult:
     """Collect `day`'s article links, walking listing pages newest first only as far as needed.
 
     Stops at the first page whose items are all older than `day`, at the last page, or after
     settings.max_listing_pages (an error: the day may be incomplete). A page that fails to fetch
     or has no article links is an error and ends the walk; the caller decides what that means.
+    `start_url` starts the walk at a later listing page (one known to hold only newer items).
     """
     target = day.isoformat()
     found: dict[str, ListingItem] = {}
     errors: list[str] = []
     raw_refs: list[str] = []
     visited: set[str] = set()
-    url: str | None = listing_start_url(base_url, listing_path)
+    seen: list[ListingItem] = []
+    url: str | None = start_url or listing_start_url(base_url, listing_path)
     url_is_guess = False
     pages_fetched = 0
     while url is not None:
@@ -180,6 +184,7 @@ def discover_day(
                 f"listing page {pages_fetched} ({url}) has no article links: layout changed?"
             )
             break
+        seen.extend(listing.items)
         for item in listing.items:
             if item.page_date == target:
                 found.setdefault(_url_key(item.url), item)
@@ -189,4 +194,4 @@ def discover_day(
         if url is not None and url in visited:
             errors.append(f"listing pagination loops back to {url}")
             break
-    return DiscoveryResult(list(found.values()), pages_fetched, errors, raw_refs)
+    return DiscoveryResult(list(found.values()), pages_fetched, errors, raw_refs, seen)

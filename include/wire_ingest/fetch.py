@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -39,6 +40,12 @@ class FetchedPage:
     reason: str
     request_headers: dict[str, str] = field(default_factory=dict)
     complete: bool = False  # a whole HTTP response (status, headers, full body) was received
+
+
+class HostLimiter(Protocol):
+    """Anything that blocks until a host may be asked again (in-process or shared, see fetch_state)."""
+
+    def wait(self, host: str) -> float: ...
 
 
 class RateLimiter:
@@ -178,6 +185,23 @@ def _judge(
     content_type = response.headers.get("Content-Type")
     media_type = media_type_of(content_type)
     status = response.status_code
+    if error is None and status == 304:  # answer to a conditional request: nothing to read
+        result = FetchResult(
+            url=url,
+            final_url=final_url,
+            status=status,
+            ok=True,
+            attempts=retries + 1,
+            fetched_at=fetched_at,
+        )
+        return FetchedPage(
+            result=result,
+            body=b"",
+            headers=dict(response.headers),
+            reason=response.reason or "",
+            request_headers={k: str(v) for k, v in response.request.headers.items()},
+            complete=True,
+        )
     if error is None and not 200 <= status < 300:
         error = f"HTTP {status} {response.reason or ''}".strip()
     if error is None and media_type not in HTML_TYPES:
@@ -210,11 +234,17 @@ def _judge(
 
 
 def fetch_page(
-    session: requests.Session, url: str, *, settings: FetchSettings, limiter: RateLimiter
+    session: requests.Session,
+    url: str,
+    *,
+    settings: FetchSettings,
+    limiter: HostLimiter,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> FetchedPage:
     """Fetch one page; never raises for HTTP or network problems (ok=False with a reason).
 
-    `attempts` is 1 + the retries urllib3 made, summed over redirect hops.
+    `attempts` is 1 + the retries urllib3 made, summed over redirect hops. `extra_headers`
+    (e.g. If-None-Match) go with every hop; a 304 answer is ok with an empty body.
     """
     origin_host = _host(url)
     current = url
@@ -223,7 +253,13 @@ def fetch_page(
     for _hop in range(MAX_REDIRECTS + 1):
         limiter.wait(_host(current))
         try:
-            response = session.get(current, stream=True, allow_redirects=False, timeout=timeout)
+            response = session.get(
+                current,
+                stream=True,
+                allow_redirects=False,
+                timeout=timeout,
+                headers=dict(extra_headers) if extra_headers else None,
+            )
         except requests.RequestException as exc:
             if _retries_exhausted(exc):
                 retries += max(settings.max_attempts - 1, 0)
@@ -270,7 +306,7 @@ def fetch_all(
     *,
     settings: FetchSettings,
     writer: LandingWriter,
-    limiter: RateLimiter | None = None,
+    limiter: HostLimiter | None = None,
 ) -> list[FetchResult]:
     """Fetch every URL (one result each, in input order), landing bodies via `writer`."""
     shared_limiter = limiter or RateLimiter(settings.max_requests_per_second)

@@ -18,11 +18,11 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 
 from wire_ingest.models import Article, Rejection
+from wire_ingest.versions import headline_version
 
 UTC = dt.UTC
 IN_CHUNK = 500  # bound parameters per IN (...) query: well under every backend's limit
 SQLITE_BUSY_TIMEOUT_S = 60.0
-_SCHEMA_LOCK_KEY = 7_075_238  # PostgreSQL advisory lock id that serialises concurrent create_all
 
 RUN_COUNT_FIELDS: tuple[str, ...] = (
     "discovered",
@@ -36,6 +36,7 @@ RUN_COUNT_FIELDS: tuple[str, ...] = (
     "loaded",
     "inserted",
     "updated",
+    "fallback",  # articles the generic extractor read because the adapter could not
 )
 
 
@@ -95,11 +96,54 @@ articles = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False, index=True),
     sa.Column("duplicate_of", sa.String(64), nullable=True, index=True),
     sa.Column("raw_ref", sa.Text, nullable=True),
+    # adapter | fallback | generic: which extractor read the page (extract.py)
+    sa.Column("extraction", sa.String(16), nullable=False, server_default="adapter"),
     sa.Column("first_seen_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Column("first_run_id", sa.String(250), nullable=False),
     sa.Column("last_run_id", sa.String(250), nullable=False),
+    # Story versions (docs/dedupe.md): the story's id is its earliest copy's article_id.
+    sa.Column("story_id", sa.String(64), nullable=True, index=True),
+    sa.Column("version_kind", sa.String(32), nullable=True),  # from the headline prefix
+    sa.Column("version_rank", sa.Integer, nullable=True),  # higher = later, fuller version
 )
+
+# The persisted MinHash LSH index of article bodies: one row per (band bucket, article).
+article_lsh_buckets = sa.Table(
+    "article_lsh_buckets",
+    metadata,
+    sa.Column("bucket", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("article_id", sa.String(64), primary_key=True),
+    sa.Column("band", sa.SmallInteger, nullable=False),
+    sa.Index(None, "article_id"),
+)
+STORIES_VIEW = "stories"
+# One row per story: its representative (highest version rank, then longest body, then the
+# first-published copy of that text, then the latest) and how many versions it has.
+# Created by migration 0002, which keeps its own copy: a change here needs a new migration.
+_STORIES_VIEW_SELECT = """
+SELECT story_id, article_id, feed, url, canonical_url, title, source, published_at,
+       published_date, dateline, body, section, version_kind, versions,
+       first_published_at, last_seen_at
+FROM (
+  SELECT COALESCE(a.story_id, a.article_id) AS story_id, a.article_id, a.feed, a.url,
+         a.canonical_url, a.title, a.source, a.published_at, a.published_date, a.dateline,
+         a.body, a.section, a.version_kind,
+         COUNT(*) OVER (PARTITION BY COALESCE(a.story_id, a.article_id)) AS versions,
+         MIN(a.published_at) OVER (PARTITION BY COALESCE(a.story_id, a.article_id))
+           AS first_published_at,
+         MAX(a.last_seen_at) OVER (PARTITION BY COALESCE(a.story_id, a.article_id))
+           AS last_seen_at,
+         ROW_NUMBER() OVER (
+           PARTITION BY COALESCE(a.story_id, a.article_id)
+           ORDER BY COALESCE(a.version_rank, 1) DESC, LENGTH(a.body) DESC,
+                    CASE WHEN a.duplicate_of IS NULL THEN 0 ELSE 1 END,
+                    a.published_at DESC, a.article_id
+         ) AS version_order
+  FROM articles a
+) ranked
+WHERE version_order = 1
+"""
 
 article_rejects = sa.Table(
     "article_rejects",
@@ -138,6 +182,57 @@ ingest_runs = sa.Table(
     sa.Column("message", sa.Text, nullable=False, server_default=""),
 )
 
+# Fetch bookkeeping (written by wire_ingest.fetch_state): one row per article URL across runs.
+fetch_state = sa.Table(
+    "fetch_state",
+    metadata,
+    sa.Column("feed", sa.String(64), primary_key=True),
+    sa.Column("url", sa.String(2000), primary_key=True),
+    sa.Column("target_day", sa.Date, nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),  # fetched | done | failed | given_up
+    sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("error_reason", sa.String(64), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("failed_runs", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("etag", sa.Text, nullable=True),
+    sa.Column("last_modified", sa.Text, nullable=True),
+    sa.Column("last_fetched_at", UtcDateTime, nullable=True),
+    sa.Column("last_run_id", sa.String(250), nullable=True),
+    sa.Column("given_up_reason", sa.Text, nullable=True),
+    sa.Column("raw_ref", sa.Text, nullable=True),
+)
+
+# The shared clock of the cross-process per-host rate limiter: the next free request slot.
+host_rate_slots = sa.Table(
+    "host_rate_slots",
+    metadata,
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("next_slot_at", sa.Float, nullable=False),  # seconds since the epoch
+)
+
+# What listing walks have seen, so later walks (a backfill's) can start near their day.
+listing_items_seen = sa.Table(
+    "listing_items_seen",
+    metadata,
+    sa.Column("feed", sa.String(64), primary_key=True),
+    sa.Column("url", sa.String(2000), primary_key=True),
+    sa.Column("page_date", sa.Date, nullable=False, index=True),
+    sa.Column("listing_page", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+# Days a listing walk went all the way through, well after the day ended: their links are known.
+listing_days_walked = sa.Table(
+    "listing_days_walked",
+    metadata,
+    sa.Column("feed", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("walked_at", UtcDateTime, nullable=False),
+)
+
 # Columns that carry the article itself; a re-load updates them only when one differs.
 CONTENT_COLUMNS: tuple[str, ...] = (
     "feed",
@@ -154,6 +249,10 @@ CONTENT_COLUMNS: tuple[str, ...] = (
     "content_hash",
     "duplicate_of",
     "raw_ref",
+    "extraction",
+    "story_id",
+    "version_kind",
+    "version_rank",
 )
 # A new raw copy of unchanged content is not a change: raw_ref keeps pointing at the copy that
 # produced the row, so re-running a day leaves the table as it was (but for last_seen_*).
@@ -191,6 +290,7 @@ class IngestRun:
     loaded: int = 0
     inserted: int = 0
     updated: int = 0
+    fallback: int = 0
     message: str = ""
 
 
@@ -284,11 +384,14 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the warehouse tables that do not exist yet (safe to call from concurrent runs)."""
-    with _write_transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
-        metadata.create_all(conn, checkfirst=True)
+    """Bring the warehouse schema to the latest migration (idempotent, safe from concurrent runs).
+
+    The schema is managed by the Alembic migrations in `wire_ingest.migrations`: a change to the
+    tables above (or to the `stories` view) needs a new migration there (docs/quality.md).
+    """
+    from wire_ingest.migrations import migrate
+
+    migrate(engine)
 
 
 def _dialect_insert(conn: Connection, table: sa.Table) -> Any:
@@ -321,6 +424,7 @@ def article_row(article: Article) -> dict[str, Any]:
         raise ValueError(
             f"article {article.article_id}: published_at {article.published_at!r} is not ISO 8601"
         ) from exc
+    version = headline_version(article.title)
     return {
         "article_id": article.article_id,
         "feed": article.feed,
@@ -337,6 +441,10 @@ def article_row(article: Article) -> dict[str, Any]:
         "content_hash": article.content_hash,
         "duplicate_of": article.duplicate_of,
         "raw_ref": article.raw_ref,
+        "extraction": article.extraction,
+        "story_id": article.story_id,
+        "version_kind": version.kind,
+        "version_rank": version.rank,
     }
 
 

@@ -5,7 +5,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
+
+
+class _Record:
+    """JSON-ready dicts in and out; unknown keys are ignored so older stage files still load."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
 
 Stage = Literal["discover", "fetch", "parse", "dedupe", "validate", "load"]
 
@@ -39,7 +54,7 @@ class FetchResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
+class Article(_Record):
     """A parsed article: the row shape of the warehouse's `articles` table (minus bookkeeping)."""
 
     article_id: str  # stable: derived from canonical_url
@@ -56,18 +71,12 @@ class Article:
     page_date: str = ""  # YYYY-MM-DD from the URL path
     raw_ref: str | None = None
     duplicate_of: str | None = None  # article_id of the article this one repeats (set by dedupe)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Article:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+    extraction: str = "adapter"  # what read the page: adapter | fallback | generic (extract.py)
+    story_id: str | None = None  # article_id of the story's earliest version (set by dedupe)
 
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(_Record):
     """A URL or article that did not make it into `articles`, with the reason why."""
 
     feed: str
@@ -80,14 +89,6 @@ class Rejection:
         default_factory=dict
     )  # e.g. failed expectations with observed values
     raw_ref: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Rejection:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass(frozen=True, slots=True)

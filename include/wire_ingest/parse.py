@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import lxml.etree
 import lxml.html
 
-from wire_ingest import settings, urls
+from wire_ingest import adapters, extract, settings, sources, urls
 from wire_ingest.models import Article
 
 
@@ -278,33 +278,33 @@ def _element_text(element: lxml.html.HtmlElement) -> str:
     return "".join(node if isinstance(node, str) else " " for node in nodes)
 
 
-def parse_article(
-    html: bytes,
-    url: str,
-    *,
-    feed: str = settings.FEED,
-    charset: str | None = None,
-    raw_ref: str | None = None,
-) -> Article:
-    """An Article from one china.org.cn article page; NotAnArticle when it holds none."""
+def page_text(html: bytes, charset: str | None = None) -> str:
+    """The decoded page; NotAnArticle when it is empty or not HTML at all."""
     if not html.strip():
         raise NotAnArticle("empty_page", f"page is empty ({len(html)} bytes)")
     text = decode_html(html, charset)
     if "\x00" in text[:2048] or not _LOOKS_LIKE_HTML.search(text):
         raise NotAnArticle("not_html", "page does not look like HTML")
-    document = _document(text)
+    return text
 
-    titles = _TITLE_XPATH(document)
-    title = _clean_text(titles[0].text_content()) if titles else ""
-    source, published_at = source_and_published_at("\n".join(_GUILD_TEXT_XPATH(document)))
-    paragraph_elements = _BODY_XPATH(document) or _ANY_BODY_XPATH(document)
-    dateline, paragraphs = clean_paragraphs([_element_text(p) for p in paragraph_elements])
-    if not title and not paragraphs:
-        raise NotAnArticle("no_title_no_body", "page has neither an h1#title nor body paragraphs")
 
+def article_from_parts(
+    *,
+    url: str,
+    feed: str,
+    title: str,
+    source: str,
+    published_at: str,
+    dateline: str | None,
+    paragraphs: Sequence[str],
+    raw_ref: str | None,
+    extraction: str = extract.ADAPTER,
+    section: str | None = None,
+) -> Article:
+    """The Article for fields an adapter (or the generic extractor) read; ids and hash derived."""
     body = "\n\n".join(paragraphs)
     canonical = urls.canonical_url(url)
-    page_date = urls.page_date_from_url(url)
+    page_date = urls.page_date_from_url(url) or extract.url_date(url)
     return Article(
         article_id=urls.article_id(canonical),
         feed=feed,
@@ -315,9 +315,122 @@ def parse_article(
         published_at=published_at,
         dateline=dateline,
         body=body,
-        section=urls.section_from_url(url),
+        section=urls.section_from_url(url) if section is None else section,
         content_hash=content_hash(body),
         page_date=page_date.isoformat() if page_date else "",
+        raw_ref=raw_ref,
+        extraction=extraction,
+    )
+
+
+def generic_from_text(
+    text: str,
+    url: str,
+    *,
+    feed: str,
+    raw_ref: str | None = None,
+    timezone: str = settings.TIMEZONE,
+    extraction: str = extract.GENERIC,
+    title: str = "",
+    source: str = "",
+    published_at: str = "",
+    raw_paragraphs: Sequence[str] = (),
+) -> Article:
+    """An Article by the generic extractor; fields an adapter did find (given here) are kept.
+
+    Raises extract.GenericExtractionFailed when the page does not read as an article.
+    """
+    page = extract.extract_page(text, url, timezone=timezone)
+    raw = list(raw_paragraphs) or list(page.paragraphs)
+    title = title or page.title
+    dateline, paragraphs = clean_paragraphs(raw)
+    reason = extract.not_article_reason(title, paragraphs)
+    if reason is not None:
+        raise extract.GenericExtractionFailed(
+            reason, f"the generic extractor found no article ({reason})"
+        )
+    return article_from_parts(
+        url=url,
+        feed=feed,
+        title=title,
+        source=source or extract.agency_in(raw) or page.site_name or urls.host_of(url),
+        published_at=published_at or page.published_at,
+        dateline=dateline,
+        paragraphs=paragraphs,
+        raw_ref=raw_ref,
+        extraction=extraction,
+    )
+
+
+def generic_article(
+    html: bytes,
+    url: str,
+    *,
+    feed: str = "generic",
+    charset: str | None = None,
+    raw_ref: str | None = None,
+    timezone: str = "UTC",
+    source: str = "",
+) -> Article:
+    """An Article from any article page by the generic extractor; NotAnArticle when it finds none."""
+    text = page_text(html, charset)
+    try:
+        return generic_from_text(
+            text, url, feed=feed, raw_ref=raw_ref, timezone=timezone, source=source
+        )
+    except extract.GenericExtractionFailed as exc:
+        raise NotAnArticle(exc.reason, str(exc)) from exc
+
+
+def parse_article(
+    html: bytes,
+    url: str,
+    *,
+    feed: str = settings.FEED,
+    charset: str | None = None,
+    raw_ref: str | None = None,
+    fallback: bool = True,
+) -> Article:
+    """An Article from one china.org.cn article page; NotAnArticle when it holds none.
+
+    When the page has no h1#title or no body container at all (the layout changed), the generic
+    extractor fills in what is missing and the article is marked extraction="fallback".
+    """
+    text = page_text(html, charset)
+    document = _document(text)
+
+    titles = _TITLE_XPATH(document)
+    title = _clean_text(titles[0].text_content()) if titles else ""
+    source, published_at = source_and_published_at("\n".join(_GUILD_TEXT_XPATH(document)))
+    paragraph_elements = _BODY_XPATH(document) or _ANY_BODY_XPATH(document)
+    raw_paragraphs = [_element_text(p) for p in paragraph_elements]
+    if fallback and not (titles and paragraph_elements):
+        try:
+            return generic_from_text(
+                text,
+                url,
+                feed=feed,
+                raw_ref=raw_ref,
+                timezone=settings.TIMEZONE,
+                extraction=extract.FALLBACK,
+                title=title,
+                source=source,
+                published_at=published_at,
+                raw_paragraphs=raw_paragraphs,
+            )
+        except extract.GenericExtractionFailed:
+            pass  # no article there either: what the adapter found (if anything) stands
+    dateline, paragraphs = clean_paragraphs(raw_paragraphs)
+    if not title and not paragraphs:
+        raise NotAnArticle("no_title_no_body", "page has neither an h1#title nor body paragraphs")
+    return article_from_parts(
+        url=url,
+        feed=feed,
+        title=title,
+        source=source,
+        published_at=published_at,
+        dateline=dateline,
+        paragraphs=paragraphs,
         raw_ref=raw_ref,
     )
 
@@ -330,17 +443,45 @@ def _read_page(path: Path) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
+def _page_reader(source: str | None, feed: str | None) -> adapters.PageReader:
+    """How the CLI reads the page: the default adapter, the generic extractor or a source's."""
+    if source is None:
+        return adapters.page_reader("china_org_cn", feed=feed or settings.FEED)
+    if source == "generic":
+        return adapters.page_reader("", feed=feed or "generic")
+    declared = sources.get_source(source)
+    return adapters.page_reader(
+        declared.adapter,
+        feed=feed or declared.name,
+        timezone=declared.timezone,
+        agency=declared.agency,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`wire-ingest parse FILE --url URL [--feed F]`: print the parsed article as JSON."""
+    """`wire-ingest parse FILE --url URL [--source S] [--feed F]`: print the article as JSON."""
     parser = argparse.ArgumentParser(
         prog="wire-ingest parse",
         description="Parse one saved article page (may be .gz) and print it as JSON.",
     )
     parser.add_argument("file", type=Path, help="saved HTML page, optionally gzip-compressed")
     parser.add_argument("--url", required=True, help="the URL the page was fetched from")
-    parser.add_argument("--feed", default=settings.FEED, help=f"feed id (default: {settings.FEED})")
+    parser.add_argument(
+        "--feed", default=None, help=f"feed id (default: the source's name, or {settings.FEED})"
+    )
     parser.add_argument("--charset", default=None, help="charset from the HTTP header, if known")
+    parser.add_argument(
+        "--source",
+        default=None,
+        help="a source declared in sources.toml (its adapter reads the page), or 'generic' for "
+        "the generic extractor (default: the china.org.cn adapter)",
+    )
     args = parser.parse_args(argv)
+    try:
+        read_page = _page_reader(args.source, args.feed)
+    except ValueError as exc:  # an unknown source or a broken sources file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         html = _read_page(args.file)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -348,12 +489,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read {args.file}: {reason}", file=sys.stderr)
         return 2
     try:
-        article = parse_article(
-            html,
-            args.url,
-            feed=args.feed,
-            charset=args.charset,
-            raw_ref=args.file.resolve().as_uri(),
+        article = read_page(
+            html, args.url, charset=args.charset, raw_ref=args.file.resolve().as_uri()
         )
     except NotAnArticle as exc:
         print(f"not an article: {exc.reason}", file=sys.stderr)

@@ -176,33 +176,30 @@ def discover_step(
     *,
     listing_path: str | None = None,
     fetch_settings: settings.FetchSettings | None = None,
+    max_pages: int | None = None,
+    reprocess: bool = False,
 ) -> dict[str, Any]:
-    """Walk the listing newest-first as far back as the target day needs; keep the listing pages."""
-    from wire_ingest import discover, fetch, storage
+    """Walk the listing newest-first as far back as the target day needs; keep the listing pages.
 
+    `max_pages` keeps only the first (newest) that many article pages: a quick manual trial run.
+    The walk starts where the listing memory says the day can begin (see fetch_state); links to
+    other hosts become rejects. A reprocess run discovers nothing (it uses no network).
+    """
+    if reprocess:
+        path = _work(ctx, "discovered.jsonl")
+        _write_jsonl(path, [])
+        _save_counts(ctx, "discover", {"discovered": 0, "listing_pages": 0})
+        return {"path": str(path), "count": 0}
     fs = fetch_settings or settings.FetchSettings.from_env()
-    limiter = fetch.RateLimiter(fs.max_requests_per_second)
-    with (
-        fetch.make_session(fs) as session,
-        storage.LandingWriter(
-            ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
-        ) as writer,
-    ):
-        found = discover.discover_day(
-            ctx.base_url,
-            listing_path or settings.DEFAULT_LISTING_PATH,
-            ctx.target_day,
-            session=session,
-            settings=fs,
-            limiter=limiter,
-            writer=writer,
-        )
+    found, refused = _walk_listing(ctx, listing_path or settings.DEFAULT_LISTING_PATH, fs)
+    _rejects(ctx, "discover", refused)
     if found.errors and not found.items:
         raise RuntimeError(
             f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
         )
+    items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = _work(ctx, "discovered.jsonl")
-    count = _write_jsonl(path, (dataclasses.asdict(item) for item in found.items))
+    count = _write_jsonl(path, (dataclasses.asdict(item) for item in items))
     _save_counts(ctx, "discover", {"discovered": count, "listing_pages": found.pages_fetched})
     for error in found.errors:
         log.warning("listing: %s", error)
@@ -215,44 +212,228 @@ def discover_step(
     return {"path": str(path), "count": count}
 
 
-def fetch_step(
-    ctx: RunContext, discovered_path: str, *, fetch_settings: settings.FetchSettings | None = None
-) -> dict[str, Any]:
-    """Fetch every discovered article into the landing area; record what could not be fetched."""
-    from wire_ingest import fetch, storage
+def _host_limiter(engine: Any, fs: settings.FetchSettings) -> Any:
+    """The per-host limiter every run shares through the warehouse (in-process when off)."""
+    from wire_ingest import fetch, fetch_state
 
+    if fs.max_requests_per_second <= 0:
+        return fetch.RateLimiter(0)
+    return fetch_state.SharedRateLimiter(engine, fs.max_requests_per_second)
+
+
+def _walk_listing(
+    ctx: RunContext, listing_path: str, fs: settings.FetchSettings
+) -> tuple[Any, list[Rejection]]:
+    """Discover the day (robots.txt and the shared rate limit obeyed), remember what was seen."""
+    from wire_ingest import discover, fetch, fetch_state, load, storage
+
+    first_page = discover.listing_start_url(ctx.base_url, listing_path)
+    engine = load.make_engine(ctx.warehouse_url)
+    try:
+        load.ensure_schema(engine)
+        remembered = fetch_state.remembered_day(engine, ctx.feed, ctx.target_day)
+        if remembered is not None:  # an earlier walk saw the whole (settled) day: no network
+            return _keep_own_links(ctx, discover.DiscoveryResult(remembered, 0, []))
+        limiter = _host_limiter(engine, fs)
+        start_page = fetch_state.listing_start_page(engine, ctx.feed, ctx.target_day)
+        with (
+            fetch.make_session(fs) as session,
+            storage.LandingWriter(
+                ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
+            ) as writer,
+        ):
+            if fs.obey_robots:
+                robots = fetch_state.RobotsRules(
+                    session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
+                )
+                refusal = robots.check(first_page)
+                if refusal is not None:
+                    raise RuntimeError(f"cannot walk the listing {first_page}: {refusal}")
+
+            def walk(start_url: str | None) -> Any:
+                return discover.discover_day(
+                    ctx.base_url,
+                    listing_path,
+                    ctx.target_day,
+                    session=session,
+                    settings=fs,
+                    limiter=limiter,
+                    writer=writer,
+                    start_url=start_url,
+                )
+
+            found = walk(
+                fetch_state.listing_page_url(first_page, start_page) if start_page > 1 else None
+            )
+            if start_page > 1 and not found.items:  # the memory misled us: walk from the top
+                again = walk(None)
+                found = dataclasses.replace(
+                    again, pages_fetched=found.pages_fetched + again.pages_fetched
+                )
+                start_page = 1
+        fetch_state.remember_listing(engine, ctx.feed, found.seen)
+        if not found.errors:
+            walked = fetch_state.days_walked_through(
+                found.seen, target_day=ctx.target_day, from_first_page=start_page == 1
+            )
+            fetch_state.remember_days_walked(engine, ctx.feed, walked)
+    finally:
+        engine.dispose()
+    return _keep_own_links(ctx, found)
+
+
+def _keep_own_links(ctx: RunContext, found: Any) -> tuple[Any, list[Rejection]]:
+    """Links to other hosts (or inward addresses) are dropped; each becomes a reject."""
+    from wire_ingest import fetch_state
+
+    local = fetch_state.is_local_source(ctx.base_url)
+    hosts = _allowed_hosts(ctx.base_url)
+    kept: list[ListingItem] = []
+    refused: list[Rejection] = []
+    for item in found.items:
+        reason = fetch_state.link_refusal(item.url, allowed_hosts=hosts, local_source=local)
+        if reason is None:
+            kept.append(item)
+        else:
+            refused.append(
+                Rejection(
+                    feed=ctx.feed,
+                    url=item.url,
+                    stage="discover",
+                    reason="link_refused",
+                    message=reason,
+                )
+            )
+    return dataclasses.replace(found, items=kept), refused
+
+
+def fetch_step(
+    ctx: RunContext,
+    discovered_path: str,
+    *,
+    fetch_settings: settings.FetchSettings | None = None,
+    reprocess: bool = False,
+) -> dict[str, Any]:
+    """Fetch every discovered article (and the day's earlier failures) into the landing area.
+
+    Pages an earlier finished run fetched are asked for conditionally (a 304 is not parsed again);
+    URLs given up are not fetched; every failure is kept in `fetch_state` and becomes a reject.
+    A reprocess run fetches nothing: it hands on every article file landed for the day.
+    """
+    from wire_ingest import fetch, fetch_state, load, storage
+
+    if reprocess:
+        files = storage.landed_files(ctx.landing_url, ctx.feed, ctx.target_day, "articles")
+        _save_counts(ctx, "fetch", {"fetched": 0, "fetch_failed": 0, "not_modified": 0})
+        log.info("reprocess: %d landed article files for %s", len(files), ctx.target_day)
+        return {"path": files, "count": len(files)}
     fs = fetch_settings or settings.FetchSettings.from_env()
-    urls = [ListingItem(**row).url for row in _read_jsonl(discovered_path)]
-    with storage.LandingWriter(
-        ctx.landing_url, ctx.feed, ctx.target_day, "articles", run_key(ctx.run_id)
-    ) as writer:
-        results = fetch.fetch_all(urls, settings=fs, writer=writer)
-        warc_url = writer.url
+    discovered = [ListingItem(**row).url for row in _read_jsonl(discovered_path)]
+    engine = load.make_engine(ctx.warehouse_url)
+    try:
+        load.ensure_schema(engine)
+        retry = fetch_state.urls_to_retry(engine, ctx.feed, ctx.target_day)
+        urls = list(dict.fromkeys(discovered + retry))
+        states = fetch_state.load_states(engine, ctx.feed, urls)
+        given_up = [states[u] for u in urls if u in states and states[u].status == "given_up"]
+        skipped = {state.url for state in given_up}
+        to_fetch = [u for u in urls if u not in skipped]
+        conditional = {u: fetch_state.conditional_headers(states.get(u)) for u in to_fetch}
+        limiter = _host_limiter(engine, fs)
+        with (
+            fetch.make_session(fs) as session,
+            storage.LandingWriter(
+                ctx.landing_url, ctx.feed, ctx.target_day, "articles", run_key(ctx.run_id)
+            ) as writer,
+        ):
+            robots = None
+            if fs.obey_robots:
+                robots = fetch_state.RobotsRules(
+                    session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
+                )
+            outcomes = fetch_state.fetch_urls(
+                to_fetch,
+                settings=fs,
+                writer=writer,
+                limiter=limiter,
+                conditional=conditional,
+                robots=robots,
+                session=session,
+            )
+            warc_url = writer.url
+        failures = fetch_state.record_outcomes(
+            engine,
+            outcomes,
+            feed=ctx.feed,
+            day=ctx.target_day,
+            run_id=ctx.run_id,
+            max_runs=fs.max_fetch_runs,
+        )
+    finally:
+        engine.dispose()
+    results = [o.result for o in outcomes]
     failed = [r for r in results if not r.ok]
+    not_modified = sum(r.ok and r.status == 304 for r in results)
     _write_jsonl(_work(ctx, "fetched.jsonl"), (dataclasses.asdict(r) for r in results))
-    _rejects(ctx, "fetch", (_fetch_rejection(ctx, r) for r in failed))
-    counts = {"fetched": len(results) - len(failed), "fetch_failed": len(failed)}
+    rejections = [_fetch_rejection(ctx, r, failures.get(r.url)) for r in failed]
+    rejections += [_given_up_rejection(ctx, state) for state in given_up]
+    _rejects(ctx, "fetch", rejections)
+    counts = {
+        "fetched": len(results) - len(failed) - not_modified,
+        "fetch_failed": len(rejections),
+        "not_modified": not_modified,
+    }
     _save_counts(ctx, "fetch", counts)
-    log.info("fetch: %d fetched, %d failed", counts["fetched"], counts["fetch_failed"])
+    log.info(
+        "fetch: %d fetched, %d not modified, %d failed (%d given up earlier)",
+        counts["fetched"],
+        not_modified,
+        counts["fetch_failed"],
+        len(given_up),
+    )
     return {"path": warc_url, "count": counts["fetched"]}
 
 
-def _fetch_rejection(ctx: RunContext, result: FetchResult) -> Rejection:
+def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:
+    details: dict[str, Any] = {"status": result.status, "attempts": result.attempts}
+    if failure is not None:
+        details.update(
+            failed_runs=failure.failed_runs,
+            given_up=failure.given_up_reason is not None,
+            given_up_reason=failure.given_up_reason,
+        )
     return Rejection(
         feed=ctx.feed,
         url=result.url,
         stage="fetch",
-        reason="fetch_failed",
+        reason=failure.reason if failure is not None else "fetch_failed",
         message=result.error or f"HTTP {result.status}",
-        details={"status": result.status, "attempts": result.attempts},
+        details=details,
         raw_ref=result.raw_ref,
+    )
+
+
+def _given_up_rejection(ctx: RunContext, state: Any) -> Rejection:
+    return Rejection(
+        feed=ctx.feed,
+        url=state.url,
+        stage="fetch",
+        reason=state.error_reason or "fetch_failed",
+        message=state.given_up_reason or "given up",
+        details={
+            "failed_runs": state.failed_runs,
+            "attempts": state.attempts,
+            "given_up": True,
+            "given_up_reason": state.given_up_reason,
+        },
     )
 
 
 def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     """Parse every landed article page of the run into articles; record pages that are not articles."""
-    from wire_ingest import parse, storage
+    from wire_ingest import adapters, extract, parse, storage
 
+    read_page = adapters.reader_for_feed(ctx.feed)  # the feed's adapter from sources.toml
     articles: list[Article] = []
     rejections: list[Rejection] = []
     for warc_url in [warc_urls] if isinstance(warc_urls, str) else warc_urls:
@@ -261,13 +442,7 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
                 continue  # not a body to parse; the fetch stage recorded why
             try:
                 articles.append(
-                    parse.parse_article(
-                        page.body,
-                        page.url,
-                        feed=ctx.feed,
-                        charset=page.charset,
-                        raw_ref=page.raw_ref,
-                    )
+                    read_page(page.body, page.url, charset=page.charset, raw_ref=page.raw_ref)
                 )
             except parse.NotAnArticle as exc:
                 rejections.append(
@@ -283,8 +458,21 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     path = _work(ctx, "parsed.jsonl")
     _write_jsonl(path, (a.to_dict() for a in articles))
     _rejects(ctx, "parse", rejections)
-    _save_counts(ctx, "parse", {"parsed": len(articles), "parse_failed": len(rejections)})
+    fallback = sum(1 for a in articles if a.extraction == extract.FALLBACK)
+    _save_counts(
+        ctx,
+        "parse",
+        {"parsed": len(articles), "parse_failed": len(rejections), "fallback": fallback},
+    )
     log.info("parse: %d articles, %d pages not articles", len(articles), len(rejections))
+    notes = _work(ctx, "notes.txt")  # goes into the run's ingest_runs.message
+    notes.unlink(missing_ok=True)  # a retried task says only what holds now
+    if fallback:
+        baseline = extract.previous_fallback_share(ctx.warehouse_url, ctx.feed)
+        check = extract.FallbackCheck(fallback, len(articles), baseline)
+        if check.jumped:
+            log.warning("parse: %s", check.message())
+            notes.write_text(check.message())
     return {"path": str(path), "count": len(articles)}
 
 
@@ -313,15 +501,22 @@ def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
 
 
 def validate_step(
-    ctx: RunContext, deduped_path: str, *, allowed_hosts: Iterable[str] | None = None
+    ctx: RunContext,
+    deduped_path: str,
+    *,
+    allowed_hosts: Iterable[str] | None = None,
+    batch_checks: bool = True,
 ) -> dict[str, Any]:
-    """Run the GX suite; passing rows go on, failing rows become rejects; too many fails the run."""
-    from wire_ingest import validate
+    """Run the GX suite; passing rows go on, failing rows become rejects; too many fails the run.
+
+    batch_checks=False (replay of a few rejects) skips the day-level band and reject-share gate.
+    """
+    from wire_ingest import data_docs, validate
 
     articles = [Article.from_dict(row) for row in _read_jsonl(deduped_path)]
     hosts = list(allowed_hosts or _allowed_hosts(ctx.base_url))
     result = validate.validate_articles(
-        articles, target_day=ctx.target_day, allowed_hosts=hosts, run_id=ctx.run_id
+        articles, target_day=ctx.target_day, allowed_hosts=hosts, run_id=ctx.run_id, feed=ctx.feed
     )
     path = _work(ctx, "validated.jsonl")
     _write_jsonl(path, (a.to_dict() for a in result.passed))
@@ -329,9 +524,25 @@ def validate_step(
     _save_counts(
         ctx, "validate", {"rejected": len(result.rejected), "validated": len(result.passed)}
     )
-    log.info("validate: %d passed, %d rejected", len(result.passed), len(result.rejected))
+    low, high = settings.day_article_band()
+    not_modified = _load_counts(ctx).get("not_modified", 0)  # unchanged pages skip the batch
+    check = validate.check_batch(
+        result,
+        min_rows=max(0, low - not_modified) if batch_checks else 0,
+        max_rows=high if batch_checks else max(high, len(articles)),
+        max_reject_share=settings.max_reject_share() if batch_checks else 1.0,
+        feed=ctx.feed,
+    )
+    docs = data_docs.build_validation_docs(ctx, result, check, allowed_hosts=hosts)
+    log.info(
+        "validate: %d passed, %d rejected; batch expectations %s; data docs %s",
+        len(result.passed),
+        len(result.rejected),
+        "met" if check.success else f"failed ({len(check.failures)})",
+        docs or "not built",
+    )
     try:
-        validate.check_reject_share(result, max_share=settings.max_reject_share())
+        validate.raise_for_batch(check, run_id=ctx.run_id)
     except validate.BatchValidationError as exc:
         # The rejects are recorded before the run fails, so nothing is lost and the reason is visible.
         record_rejects_and_run(ctx, status="failed", message=str(exc))
@@ -347,18 +558,35 @@ def _allowed_hosts(base_url: str) -> list[str]:
 
 
 def load_step(
-    ctx: RunContext, validated_path: str, *, dag_id: str = "wire_ingest"
+    ctx: RunContext, validated_path: str, *, dag_id: str = "wire_ingest", dry_run: bool = False
 ) -> dict[str, Any]:
-    """Upsert the validated articles, record every reject and the run's counts."""
-    from wire_ingest import dedupe, load
+    """Upsert the validated articles, record every reject and the run's counts.
+
+    `dry_run`: write nothing to the warehouse; return the counts the run would have loaded.
+    """
+    from wire_ingest import dedupe, load, stories
 
     validated = [Article.from_dict(row) for row in _read_jsonl(validated_path)]
+    if dry_run:
+        summary: dict[str, Any] = dict(_load_counts(ctx))
+        summary.update(
+            status="dry_run",
+            target_day=ctx.target_day.isoformat(),
+            loaded=0,
+            would_load=len(validated),
+            rejected=len(_all_rejects(ctx)),
+        )
+        log.info("load (dry run): would load %d articles; nothing written", len(validated))
+        return summary
     engine = load.make_engine(ctx.warehouse_url)
     try:
         load.ensure_schema(engine)
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = dedupe.dedupe_with_warehouse(engine, validated)
         counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
+        _mark_fetched_done(ctx, engine)
+        if final.stories is not None:
+            stories.record_stories(engine, final.stories)  # the LSH index and merged stories
     finally:
         engine.dispose()
     articles = final.articles
@@ -383,6 +611,16 @@ def load_step(
     return summary
 
 
+def _mark_fetched_done(ctx: RunContext, engine: Any) -> None:
+    """The run reached its end: what it fetched may be asked for conditionally from now on."""
+    from wire_ingest import fetch_state
+
+    fetched = _work(ctx, "fetched.jsonl")
+    if fetched.exists():
+        urls = [row["url"] for row in _read_jsonl(fetched) if row["ok"] and row["status"] == 200]
+        fetch_state.mark_done(engine, ctx.feed, urls)
+
+
 def record_rejects_and_run(
     ctx: RunContext, *, status: str, message: str = "", dag_id: str = "wire_ingest"
 ) -> dict[str, Any]:
@@ -404,7 +642,7 @@ def record_rejects_and_run(
             status=status,
             started_at=_started_at(ctx),
             finished_at=dt.datetime.now(dt.UTC),
-            message=message,
+            message="; ".join(m for m in (message, _notes(ctx)) if m),
             **{k: counts.get(k, 0) for k in load.RUN_COUNT_FIELDS},
         )
         load.record_run(engine, run)
@@ -413,6 +651,12 @@ def record_rejects_and_run(
     summary: dict[str, Any] = {k: counts.get(k, 0) for k in load.RUN_COUNT_FIELDS}
     summary.update(status=status, target_day=ctx.target_day.isoformat())
     return summary
+
+
+def _notes(ctx: RunContext) -> str:
+    """What a stage wants the run's report to say (e.g. a jump in fallback extractions)."""
+    notes = _work(ctx, "notes.txt")
+    return notes.read_text().strip() if notes.exists() else ""
 
 
 def _started_at(ctx: RunContext) -> dt.datetime:
@@ -427,10 +671,18 @@ def run_day(
     *,
     listing_path: str | None = None,
     fetch_settings: settings.FetchSettings | None = None,
+    reprocess: bool = False,
 ) -> dict[str, Any]:
-    """Every stage of one day in this process: the DAG's work without Airflow (CLI, benchmarks)."""
-    discovered = discover_step(ctx, listing_path=listing_path, fetch_settings=fetch_settings)
-    fetched = fetch_step(ctx, discovered["path"], fetch_settings=fetch_settings)
+    """Every stage of one day in this process: the DAG's work without Airflow (CLI, benchmarks).
+
+    With `reprocess`, the day is parsed and loaded again from its landing area alone (no network).
+    """
+    discovered = discover_step(
+        ctx, listing_path=listing_path, fetch_settings=fetch_settings, reprocess=reprocess
+    )
+    fetched = fetch_step(
+        ctx, discovered["path"], fetch_settings=fetch_settings, reprocess=reprocess
+    )
     parsed = parse_step(ctx, fetched["path"])
     deduped = dedupe_step(ctx, parsed["path"])
     validated = validate_step(ctx, deduped["path"])

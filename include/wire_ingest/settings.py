@@ -53,6 +53,8 @@ class FetchSettings:
     concurrency: int = 4
     max_body_bytes: int = 5_000_000
     max_listing_pages: int = 200
+    max_fetch_runs: int = 5  # runs that may fail on a URL before it is given up
+    obey_robots: bool = True  # honour robots.txt (turn off only for a site you run yourself)
 
     @classmethod
     def from_env(cls) -> FetchSettings:
@@ -67,9 +69,26 @@ class FetchSettings:
             concurrency=int(_env("WIRE_FETCH_CONCURRENCY", "4")),
             max_body_bytes=int(_env("WIRE_MAX_BODY_BYTES", "5000000")),
             max_listing_pages=int(_env("WIRE_MAX_LISTING_PAGES", "200")),
+            max_fetch_runs=int(_env("WIRE_MAX_FETCH_RUNS", "5")),
+            obey_robots=_env("WIRE_OBEY_ROBOTS", "1").lower() not in {"0", "false", "no"},
         )
 
 
 def max_reject_share() -> float:
     """The run fails when more than this share of parsed articles is rejected."""
     return float(_env("WIRE_MAX_REJECT_SHARE", "0.2"))
+
+
+def day_article_band() -> tuple[int, int]:
+    """(min, max) articles a day's batch may hold; outside the band the run fails."""
+    return int(_env("WIRE_MIN_DAY_ARTICLES", "1")), int(_env("WIRE_MAX_DAY_ARTICLES", "2000"))
+
+
+def data_docs_dir() -> Path:
+    """Root of the per-run Great Expectations Data Docs sites."""
+    return Path(_env("WIRE_DATA_DOCS_DIR", str(data_dir() / "data_docs"))).resolve()
+
+
+def min_english_stopword_share() -> float:
+    """A body with a smaller share of English stopwords is not plausible English wire copy."""
+    return float(_env("WIRE_MIN_ENGLISH_STOPWORD_SHARE", "0.1"))

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from wire_ingest import settings
 from wire_ingest.models import Article, Rejection
 from wire_ingest.settings import FEED, TIMEZONE
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 # Helper columns added to the DataFrame next to the Article fields.
 BATCH_ROW = "batch_row"  # position in the input: article_id alone cannot tell duplicates apart
 PUBLISHED_DATE = "published_date"  # Beijing calendar date of published_at, for the window check
+STOPWORD_SHARE = "english_stopword_share"  # share of the body's words that are English stopwords
+BATCH_REJECTED = "rejected"  # batch-level frame: 1 for a rejected article, 0 for a passed one
 
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",
@@ -70,6 +73,26 @@ REQUIRED_COLUMNS = (
     "content_hash",
 )
 
+# Agencies whose copy the wire section republishes; anything else is a parse slip or a new source.
+KNOWN_AGENCIES = (
+    "Xinhua",
+    "Xinhua News Agency",
+    "China.org.cn",
+    "China Daily",
+    "CGTN",
+    "Global Times",
+    "People's Daily",
+    "People's Daily Online",
+)
+# Language plausibility, cheaply: English wire copy has 20-45% stopwords; other languages, markup
+# or number tables have few. The threshold is settings.min_english_stopword_share() (0.1).
+_STOPWORD_TEXT = """a about after against all also an and are as at be been before but by can could did do
+    does for from had has have he her his how i if in into is it its may more most no not of on
+    one or our out over she so some such than that the their them then there these they this
+    those to under up was we were what when where which while who will with would you"""
+ENGLISH_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|[^\W\d_]+")
+
 _OBSERVED_MAX_CHARS = 200
 _MESSAGE_OBSERVED_MAX_CHARS = 60
 
@@ -90,6 +113,8 @@ class ValidationResult:
     rejected: list[Rejection]
     statistics: dict[str, int]
     suite_name: str
+    # The GX ExpectationSuiteValidationResult, for Data Docs; not part of to_dict().
+    suite_result: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,8 +125,26 @@ class ValidationResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class BatchCheck:
+    """The batch-level expectations' verdict: one readable line per failed expectation."""
+
+    failures: list[str]
+    suite_name: str
+    statistics: dict[str, Any]
+    suite_result: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+
 def suite_name_for(feed: str) -> str:
     return f"wire_ingest.{feed}.articles"
+
+
+def batch_suite_name_for(feed: str) -> str:
+    return f"wire_ingest.{feed}.batch"
 
 
 def host_pattern(allowed_hosts: Sequence[str]) -> str:
@@ -118,9 +161,15 @@ def publication_window(target_day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def build_suite(
-    *, target_day: dt.date, allowed_hosts: Sequence[str], feed: str = FEED
+    *,
+    target_day: dt.date,
+    allowed_hosts: Sequence[str],
+    feed: str = FEED,
+    min_english_share: float | None = None,
 ) -> ExpectationSuite:
     """The code-defined suite for one day's articles; every Article column is covered."""
+    if min_english_share is None:
+        min_english_share = settings.min_english_stopword_share()
     gx = _import_gx()
     gxe = gx.expectations
     url_pattern = host_pattern(allowed_hosts)
@@ -201,6 +250,16 @@ def build_suite(
         gxe.ExpectColumnValuesToNotMatchRegex(
             column="body", regex=SCRIPT_TEXT, description="body has no script text"
         ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column=STOPWORD_SHARE,
+            min_value=min_english_share,
+            description=f"body reads as English (>= {min_english_share:.0%} stopwords)",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="source",
+            value_set=list(KNOWN_AGENCIES),
+            description="source is a known agency",
+        ),
         gxe.ExpectColumnValuesToMatchRegex(
             column="content_hash", regex=SHA256_HEX, description="content_hash is 64 hex digits"
         ),
@@ -215,9 +274,111 @@ def build_suite(
         gxe.ExpectColumnValueLengthsToBeBetween(
             column="duplicate_of", min_value=1, description="duplicate_of is null or not empty"
         ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="story_id", min_value=1, description="story_id is null or not empty"
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="extraction",
+            value_set=["adapter", "fallback", "generic"],
+            description="extraction names its method",
+        ),
     ]
     # Passed to the constructor, not add_expectation(), which needs a current data context.
     return gx.ExpectationSuite(name=suite_name_for(feed), expectations=expectations)
+
+
+def build_batch_suite(
+    *, min_rows: int, max_rows: int, max_reject_share: float, feed: str = FEED
+) -> ExpectationSuite:
+    """Expectations on the batch as a whole: a plausible size for a day, few enough rejects."""
+    gx = _import_gx()
+    gxe = gx.expectations
+    expectations = [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=min_rows,
+            max_value=max_rows,
+            description=f"a day has {min_rows} to {max_rows} articles",
+        ),
+        gxe.ExpectColumnMeanToBeBetween(
+            column=BATCH_REJECTED,
+            min_value=0,
+            max_value=max_reject_share,
+            description=f"at most {max_reject_share:.1%} of the articles are rejected",
+        ),
+    ]
+    return gx.ExpectationSuite(name=batch_suite_name_for(feed), expectations=expectations)
+
+
+def check_batch(
+    result: ValidationResult,
+    *,
+    min_rows: int,
+    max_rows: int,
+    max_reject_share: float,
+    feed: str = FEED,
+) -> BatchCheck:
+    """Run the batch-level suite over the validated batch (one row per article, 1 = rejected)."""
+    import pandas as pd
+
+    suite = build_batch_suite(
+        min_rows=min_rows, max_rows=max_rows, max_reject_share=max_reject_share, feed=feed
+    )
+    flags = [0] * len(result.passed) + [1] * len(result.rejected)
+    frame = pd.DataFrame({BATCH_REJECTED: pd.Series(flags, dtype="int64")})
+    gx_result = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    suite_result = gx_result.validate(suite, result_format="SUMMARY")
+    failures: list[str] = []
+    for outcome in suite_result.to_json_dict().get("results", []):
+        # An empty batch has no reject share (GX fails a mean over no rows): the row count speaks.
+        no_share = not flags and outcome["expectation_config"]["type"].startswith("expect_column_")
+        if outcome.get("success") or no_share:
+            continue
+        failures.append(_batch_failure_line(result, outcome))
+    statistics = {
+        "rows": len(flags),
+        "rejected": len(result.rejected),
+        "reject_share": round(len(result.rejected) / len(flags), 4) if flags else 0.0,
+        "min_rows": min_rows,
+        "max_rows": max_rows,
+        "max_reject_share": max_reject_share,
+    }
+    return BatchCheck(
+        failures=failures,
+        suite_name=batch_suite_name_for(feed),
+        statistics=statistics,
+        suite_result=suite_result,
+    )
+
+
+def raise_for_batch(check: BatchCheck, *, run_id: str) -> None:
+    """Fail the run with what was expected and what was seen."""
+    if check.failures:
+        raise BatchValidationError(
+            f"run {run_id}: the batch failed {len(check.failures)} of its expectations: "
+            + " | ".join(check.failures)
+        )
+
+
+def _batch_failure_line(result: ValidationResult, outcome: Mapping[str, Any]) -> str:
+    config = outcome["expectation_config"]
+    kwargs = config["kwargs"]
+    kind = config["type"]
+    observed = (outcome.get("result") or {}).get("observed_value")
+    if kind == "expect_table_row_count_to_be_between":
+        return (
+            f"{kind}: expected {kwargs.get('min_value')} to {kwargs.get('max_value')} articles "
+            f"for the day, saw {observed}"
+        )
+    if kind == "expect_column_mean_to_be_between" and kwargs.get("column") == BATCH_REJECTED:
+        total = len(result.passed) + len(result.rejected)
+        return (
+            f"{kind}({BATCH_REJECTED}): {len(result.rejected)} of {total} articles "
+            f"({len(result.rejected) / max(total, 1):.1%}) failed validation; the limit is "
+            f"{float(kwargs.get('max_value') or 0):.1%}. Top failures: "
+            f"{_top_failures(result) or 'none recorded'}"
+        )
+    error = _raised_exception(outcome.get("exception_info") or {})
+    return f"{kind}{kwargs}: observed {_short_repr(observed)}" + (f" ({error})" if error else "")
 
 
 def validate_articles(
@@ -236,7 +397,8 @@ def validate_articles(
         )
     suite = build_suite(target_day=target_day, allowed_hosts=allowed_hosts, feed=feed)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": articles_frame(articles)})
-    suite_result = batch.validate(suite, result_format=RESULT_FORMAT).to_json_dict()
+    suite_validation = batch.validate(suite, result_format=RESULT_FORMAT)
+    suite_result = suite_validation.to_json_dict()
     failures_by_row = failures_by_batch_row(suite_result, suite_order=_suite_order(suite))
 
     passed: list[Article] = []
@@ -250,7 +412,7 @@ def validate_articles(
     statistics = _statistics(
         suite_result.get("statistics", {}), len(articles), len(passed), len(rejected)
     )
-    log.info(
+    log.debug(
         "run %s: validated %d articles with %s: %d passed, %d rejected",
         run_id,
         len(articles),
@@ -259,7 +421,11 @@ def validate_articles(
         len(rejected),
     )
     return ValidationResult(
-        passed=passed, rejected=rejected, statistics=statistics, suite_name=suite_name
+        passed=passed,
+        rejected=rejected,
+        statistics=statistics,
+        suite_name=suite_name,
+        suite_result=suite_validation,
     )
 
 
@@ -268,18 +434,28 @@ def check_reject_share(result: ValidationResult, *, max_share: float) -> None:
     total = len(result.passed) + len(result.rejected)
     if total == 0 or len(result.rejected) / total <= max_share:
         return
+    top = _top_failures(result)
+    raise BatchValidationError(
+        f"{len(result.rejected)} of {total} articles ({len(result.rejected) / total:.1%}) "
+        f"failed validation; the limit is {max_share:.1%}. Top failures: {top or 'none recorded'}"
+    )
+
+
+def top_failed_expectations(rejections: Sequence[Rejection]) -> list[tuple[str, int]]:
+    """`expectation(column)` labels by how many rejected rows failed them, most first."""
     counts: Counter[str] = Counter()
-    for rejection in result.rejected:
+    for rejection in rejections:
         labels = {
             f"{failure['expectation']}({failure['column']})"
             for failure in rejection.details.get("failed", [])
         }
         counts.update(sorted(labels))  # sorted: ties keep a stable order
-    top = ", ".join(f"{label} ({count})" for label, count in counts.most_common(5))
-    raise BatchValidationError(
-        f"{len(result.rejected)} of {total} articles ({len(result.rejected) / total:.1%}) "
-        f"failed validation; the limit is {max_share:.1%}. Top failures: {top or 'none recorded'}"
-    )
+    return counts.most_common()
+
+
+def _top_failures(result: ValidationResult) -> str:
+    top = top_failed_expectations(result.rejected)[:5]
+    return ", ".join(f"{label} ({count})" for label, count in top)
 
 
 def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
@@ -291,10 +467,26 @@ def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
         record = article.to_dict()
         record[BATCH_ROW] = row
         record[PUBLISHED_DATE] = beijing_date(article.published_at)
+        record[STOPWORD_SHARE] = english_stopword_share(article.body)
         records.append(record)
-    columns = [f.name for f in dataclasses.fields(Article)] + [BATCH_ROW, PUBLISHED_DATE]
+    columns = [f.name for f in dataclasses.fields(Article)] + [
+        BATCH_ROW,
+        PUBLISHED_DATE,
+        STOPWORD_SHARE,
+    ]
     # object dtype keeps None and datetime.date as they are, whatever pandas' string default is.
     return pd.DataFrame.from_records(records, columns=columns).astype(object)
+
+
+def english_stopword_share(text: str | None) -> float | None:
+    """Share of the words of text that are common English stopwords (None for no words)."""
+    if not text:
+        return None
+    words = _WORD.findall(text)
+    if not words:
+        return 0.0
+    stopwords = sum(1 for word in words if word.lower() in ENGLISH_STOPWORDS)
+    return round(stopwords / len(words), 4)
 
 
 def beijing_date(published_at: str | None) -> dt.date | None:
@@ -446,6 +638,14 @@ def _import_gx() -> ModuleType:
         gx_logger.setLevel(logging.WARNING)
     import great_expectations as gx
 
+    if gx_logger.level >= logging.WARNING:
+        # A few GX modules pin their own logger to INFO ("Created temporary directory ..."):
+        # let them follow the muted parent.
+        for name, logger in list(logging.Logger.manager.loggerDict.items()):
+            if not isinstance(logger, logging.Logger) or not name.startswith("great_expectations."):
+                continue
+            if logger.level == logging.INFO:
+                logger.setLevel(logging.NOTSET)
     return gx
 
 

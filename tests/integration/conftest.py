@@ -28,3 +28,12 @@ def wire_site() -> Iterator[RunningSite]:
 def wire_site_key(wire_site: RunningSite) -> list[dict[str, Any]]:
     """The answer key of `wire_site`, with URLs on its running base URL."""
     return wire_site.site.answer_key(wire_site.base_url)
+
+
+# The real Airflow services (scheduler, dag-processor, api-server on PostgreSQL), session-scoped.
+from airflow_services import (  # noqa: E402, F401
+    airflow_services,
+    airflow_services_warehouse,
+    alert_receiver,
+    small_backfill,
+)

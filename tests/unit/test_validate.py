@@ -19,8 +19,10 @@ from wire_ingest.validate import (
     BatchValidationError,
     ValidationResult,
     build_suite,
+    check_batch,
     check_reject_share,
     host_pattern,
+    raise_for_batch,
     validate_articles,
 )
 
@@ -182,6 +184,28 @@ DEFECTS: dict[str, tuple[dict[str, Any], str, str, Any]] = {
         "expect_column_values_to_be_in_set",
         "feed",
         "other_feed",
+    ),
+    "unknown agency": (
+        {"source": "Xinhua Comment(s)"},
+        "expect_column_values_to_be_in_set",
+        "source",
+        "Xinhua Comment(s)",
+    ),
+    "body not English": (
+        {
+            "body": "中国和伙伴国家周三签署了贸易协定。官员表示，该文件将于明年生效，以简化海关检查。"
+        },
+        "expect_column_values_to_be_between",
+        "english_stopword_share",
+        0.0,
+    ),
+    "body is a number table": (
+        {
+            "body": "Shanghai Composite 3,396.56 +0.12%\n\nShenzhen Component 14,017.06 -0.25%\n\nHang Seng 26,343.10 +0.85%"
+        },
+        "expect_column_values_to_be_between",
+        "english_stopword_share",
+        0.0,
     ),
 }
 DUPLICATE_ID = "china_org_cn:duplicate"
@@ -479,3 +503,58 @@ def test_check_reject_share_accepts_shares_up_to_the_limit() -> None:
         check_reject_share(result, max_share=0.1)
     empty = ValidationResult(passed=[], rejected=[], statistics={}, suite_name="s")
     check_reject_share(empty, max_share=0.0)
+
+
+# ---------------------------------------------------------------- batch-level expectations
+
+
+def _result_of(passed: int, rejected: int) -> ValidationResult:
+    failing = _rejection(0, ("expect_column_values_to_not_match_regex", "body"))
+    return ValidationResult(
+        passed=[make_article(i) for i in range(passed)],
+        rejected=[failing] * rejected,
+        statistics={},
+        suite_name="wire_ingest.china_org_cn.articles",
+    )
+
+
+@gx_test
+def test_batch_within_band_and_reject_share_passes() -> None:
+    check = check_batch(_result_of(9, 1), min_rows=5, max_rows=20, max_reject_share=0.2)
+    assert check.success and check.failures == []
+    assert check.suite_name == "wire_ingest.china_org_cn.batch"
+    assert check.statistics["reject_share"] == 0.1
+    assert check.suite_result is not None and check.suite_result.success
+    raise_for_batch(check, run_id="ok")  # does not raise
+
+
+@gx_test
+def test_batch_row_count_out_of_band_fails_saying_expected_and_seen() -> None:
+    too_few = check_batch(_result_of(3, 0), min_rows=5, max_rows=20, max_reject_share=0.2)
+    too_many = check_batch(_result_of(25, 0), min_rows=5, max_rows=20, max_reject_share=0.2)
+    nothing = check_batch(_result_of(0, 0), min_rows=1, max_rows=20, max_reject_share=0.2)
+    assert too_few.failures == [
+        "expect_table_row_count_to_be_between: expected 5 to 20 articles for the day, saw 3"
+    ]
+    assert too_many.failures == [
+        "expect_table_row_count_to_be_between: expected 5 to 20 articles for the day, saw 25"
+    ]
+    assert nothing.failures == [
+        "expect_table_row_count_to_be_between: expected 1 to 20 articles for the day, saw 0"
+    ]
+    with pytest.raises(BatchValidationError, match=r"^run r1: the batch failed 1 of its"):
+        raise_for_batch(too_few, run_id="r1")
+    assert check_batch(_result_of(0, 0), min_rows=0, max_rows=20, max_reject_share=0.2).success
+
+
+@gx_test
+def test_batch_reject_share_over_limit_fails_naming_top_failures() -> None:
+    check = check_batch(_result_of(7, 3), min_rows=1, max_rows=20, max_reject_share=0.2)
+    (line,) = check.failures
+    assert line == (
+        "expect_column_mean_to_be_between(rejected): 3 of 10 articles (30.0%) failed "
+        "validation; the limit is 20.0%. Top failures: "
+        "expect_column_values_to_not_match_regex(body) (3)"
+    )
+    with pytest.raises(BatchValidationError, match=r"3 of 10 articles \(30\.0%\)"):
+        raise_for_batch(check, run_id="r2")

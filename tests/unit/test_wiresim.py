@@ -138,12 +138,10 @@ def test_a_day_does_not_depend_on_the_rest_of_the_range(site: Site) -> None:
     ]
 
 
-def test_a_week_at_240_a_day_builds_fast() -> None:
-    started = time.perf_counter()
+def test_a_week_at_240_a_day_has_every_article() -> None:
+    # build speed is a benchmark concern (make bench), not a test assertion
     week = build_site(dt.date(2021, 3, 1), dt.date(2021, 3, 7), per_day=240)
-    elapsed = time.perf_counter() - started
     assert len(week.articles) == 7 * 240
-    assert elapsed < 2.0, f"building took {elapsed:.2f} s"
 
 
 def test_every_template_slot_resolves() -> None:

@@ -18,7 +18,17 @@ ParagraphRole = Literal[
     "leak",  # 2025+ page furniture inside the container: never copy
 ]
 LEAK_ROLES = frozenset({"leak"})
-Kind = Literal["article", "summary", "urgent", "writethru", "gallery", "error_page"]
+Kind = Literal[
+    "article",
+    "summary",
+    "urgent",
+    "writethru",
+    "update",  # a later version of an urgent story: "2nd LD Writethru:"
+    "market",  # the daily stock market close: the same boilerplate every day
+    "briefing",  # one of two stories from one press briefing, sharing its quotes
+    "gallery",
+    "error_page",
+]
 Template = Literal["standard", "sidebar", "gallery", "error_page"]
 Defect = Literal["not_an_article", "published_out_of_window", "markup_in_body", "title_missing"]
 

@@ -17,6 +17,7 @@ from wire_ingest.wiresim import pages, prose
 from wire_ingest.wiresim import vocabulary as v
 from wire_ingest.wiresim.articles import (
     DEFECT_STAGE,
+    ENDITEM_TRAILER,
     Defect,
     Kind,
     Paragraph,
@@ -163,6 +164,64 @@ def _plan_day(rng: random.Random, per_day: int, seconds: list[int]) -> _Plan:
     return _Plan(roles, partner, defects, summary_hours, lagged, relisted)
 
 
+def _plan_near_misses(rng: random.Random, plan: _Plan, seconds: list[int]) -> None:
+    """More versions and near-misses for dedupe (own rng: the rest of the plan is unchanged).
+
+    A 2nd LD writethru after some writethrus, lightly edited republications, the daily market
+    close (shared boilerplate across days) and two stories from one press briefing (shared quotes).
+    """
+    roles, n = plan.roles, len(plan.roles)
+    reserved = set(plan.partner.values())
+
+    def free_near(at: int, after: int = -1) -> int | None:
+        start = max(after + 1, min(n - 1, bisect.bisect_left(seconds, at)))
+        for index in [*range(start, n), *range(start - 1, after, -1)]:
+            if roles[index] == "plain" and index not in reserved:
+                return index
+        return None
+
+    if n >= 40:
+        market = free_near(15 * 3600 + rng.randint(300, 1800))
+        if market is not None:
+            roles[market] = "market"
+            plan.lagged.discard(market)
+    if n >= 60:
+        first = free_near(16 * 3600 + rng.randint(0, 1800))
+        second = None if first is None else free_near(seconds[first] + rng.randint(60, 900), first)
+        if first is not None and second is not None:
+            roles[first], roles[second] = "briefing", "briefing"
+            plan.partner[second] = first
+            plan.lagged.difference_update({first, second})
+    for writethru in sorted(i for i, role in enumerate(roles) if role == "writethru"):
+        if rng.random() < 0.5:
+            later = [
+                j
+                for j in range(writethru + 1, min(n, writethru + max(4, n // 8)))
+                if roles[j] == "plain" and j not in reserved
+            ]
+            if later:
+                update = rng.choice(later)
+                roles[update] = "update"
+                plan.partner[update] = writethru
+                reserved.add(writethru)
+    for _ in range(round(n * 0.015)):
+        free = [i for i in range(3, n) if roles[i] == "plain" and i not in reserved]
+        if not free:
+            break
+        copy = rng.choice(free)
+        originals = [i for i in range(copy) if roles[i] == "plain"]
+        if originals:
+            roles[copy] = "near_copy"
+            plan.partner[copy] = rng.choice(originals)
+            reserved.update({copy, plan.partner[copy]})
+    for index, role in enumerate(roles):
+        if role in ("update", "near_copy"):
+            if plan.partner[index] in plan.lagged:
+                plan.lagged.add(index)
+            else:
+                plan.lagged.discard(index)
+
+
 def _decorate(
     rng: random.Random, story: prose.Story, day: dt.date, *, photos: bool = True
 ) -> list[Paragraph]:
@@ -302,6 +361,54 @@ def _draft_day(text_rng: random.Random, day: dt.date, plan: _Plan) -> dict[int, 
                 template(),
                 title=f"1st LD Writethru: {story.title}",
             )
+        elif role == "update":
+            writethru = plan.partner[index]
+            story = stories[plan.partner[writethru]]
+            # The 1st LD's copy with a longer lead and new paragraphs at the end.
+            previous = [
+                Paragraph(ENDITEM_TRAILER.sub("", p.text), p.role)
+                for p in drafts[writethru].paragraphs
+                if p.role != "enditem"
+            ]
+            new_lead = previous[0].text + " " + text_rng.choice(prose.UPDATE_SENTENCES)
+            extra = prose.make_story(text_rng, story_date, topic=story.topic, paragraphs=3)
+            drafts[index] = _draft_from_story(
+                "update",
+                drafts[writethru].story_key,
+                story,
+                _with_enditem(
+                    text_rng, [Paragraph(new_lead), *previous[1:], *extra.paragraphs[1:]]
+                ),
+                story_date,
+                drafts[writethru].section,
+                template(),
+                title=f"2nd LD Writethru: {story.title}",
+            )
+        elif role == "market":
+            story = prose.market_report(text_rng, story_date)
+            drafts[index] = _draft_from_story(
+                "market",
+                index,
+                story,
+                _with_enditem(text_rng, list(story.paragraphs)),
+                story_date,
+                "china",
+                template(),
+            )
+        elif role == "briefing" and index not in plan.partner:
+            second = next(j for j, first in plan.partner.items() if first == index)
+            for slot, story in zip(
+                (index, second), prose.briefing_pair(text_rng, story_date), strict=True
+            ):
+                drafts[slot] = _draft_from_story(
+                    "briefing",
+                    slot,
+                    story,
+                    _with_enditem(text_rng, list(story.paragraphs)),
+                    story_date,
+                    "china",
+                    template(),
+                )
         elif role == "defect":
             drafts[index] = _defect_draft(
                 text_rng, plan.defects[index], index, day, story_date, template()
@@ -331,6 +438,30 @@ def _draft_day(text_rng: random.Random, day: dt.date, plan: _Plan) -> dict[int, 
                 section=section_name,
                 template=template(),
             )
+        elif role == "near_copy":
+            original = drafts[plan.partner[index]]
+            story = stories[plan.partner[index]]
+            # Republished with a long story's last paragraph cut, or a short one's added: not the
+            # same text, the same story.
+            kept = [
+                Paragraph(ENDITEM_TRAILER.sub("", p.text), p.role)
+                for p in original.paragraphs
+                if p.role != "enditem"
+            ]
+            if len(kept) >= 7:
+                kept = kept[:-1]
+            else:
+                kept.append(Paragraph(text_rng.choice(prose.UPDATE_SENTENCES)))
+            drafts[index] = _draft_from_story(
+                original.kind,
+                original.story_key,
+                story,
+                _with_enditem(text_rng, kept),
+                original.published_date,
+                section(),
+                template(),
+                title=story.alt_title,
+            )
     previous_items: list[str] = []
     pool = sorted(stories)
     for index, role in enumerate(plan.roles):
@@ -353,6 +484,7 @@ def _build_day(
     rng = _day_rng(seed, day, "plan")
     seconds = sorted(rng.sample(range(60, 86_340), per_day))
     plan = _plan_day(rng, per_day, seconds)
+    _plan_near_misses(_day_rng(seed, day, "near-misses"), plan, seconds)
     drafts = _draft_day(_day_rng(seed, day, "text"), day, plan)
     modern = day >= LEAKY_FROM
     ids = sorted(rng.sample(range(id_start, id_start + id_span), per_day))

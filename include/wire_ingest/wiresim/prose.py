@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import re
@@ -664,3 +665,107 @@ def summary_item(story: Story, rng: random.Random) -> str:
 
 def summary_title(gmt_hour: int, day: dt.date) -> str:
     return f"Xinhua world news summary at {gmt_hour:02d}00 GMT, {ap_date(day)}"
+
+
+# -- near-misses for deduplication: shared boilerplate and shared quotes ---------------------
+
+MARKET_BOILERPLATE: tuple[str, ...] = (
+    "The Shanghai Composite Index tracks all A shares and B shares listed on the Shanghai Stock"
+    " Exchange, while the Shenzhen Component Index reflects the price movements of 500"
+    " representative stocks listed on the Shenzhen Stock Exchange.",
+    "A shares are traded in the Chinese currency renminbi and are open to domestic investors and"
+    " qualified foreign institutional investors, while B shares are quoted in U.S. dollars in"
+    " Shanghai and in Hong Kong dollars in Shenzhen.",
+    "Analysts said market sentiment would continue to be shaped by the pace of the economic"
+    " recovery, liquidity conditions and policy signals from the regulators in the coming weeks.",
+)
+UPDATE_SENTENCES: tuple[str, ...] = (
+    "The figure is expected to rise as rescue work continues, local authorities said.",
+    "Further details were not immediately available, according to officials at the scene.",
+    "Authorities have set up an emergency response team to handle the aftermath.",
+    "An investigation into the cause is under way, police said later on the same day.",
+)
+
+
+def market_report(rng: random.Random, day: dt.date) -> Story:
+    """The daily Chinese stock market close: new figures around the same boilerplate every day."""
+    up = rng.random() < 0.55
+    direction, verb, change = ("higher", "rose", "up") if up else ("lower", "fell", "down")
+
+    def points() -> str:
+        return f"{rng.randint(2, 14)},{rng.randint(0, 999):03d}.{rng.randint(0, 99):02d}"
+
+    def pct() -> str:
+        return f"{rng.randint(0, 2)}.{rng.randint(1, 99):02d}"
+
+    weekday = v.WEEKDAYS[day.weekday()]
+    dateline_prefix = f"SHANGHAI, {ap_date(day)} (Xinhua) -- "
+    lead = (
+        f"Chinese stocks closed {direction} on {weekday}, with the benchmark Shanghai Composite"
+        f" Index {change} {pct()} percent at {points()} points."
+    )
+    sectors = rng.sample(v.SECTORS, 3)
+    paragraphs = (
+        Paragraph(dateline_prefix + lead),
+        Paragraph(
+            f"The Shenzhen Component Index {verb} {pct()} percent to {points()} points, and the"
+            f" ChiNext Index of growth enterprises {verb} {pct()} percent to {points()} points."
+        ),
+        Paragraph(
+            f"Combined turnover on the two bourses reached {rng.randint(400, 1500)}."
+            f"{rng.randint(1, 9)} billion yuan, against {rng.randint(400, 1500)}.{rng.randint(1, 9)}"
+            f" billion yuan on the previous trading day."
+        ),
+        Paragraph(
+            f"Shares of {sectors[0]} and {sectors[1]} companies led the {'gains' if up else 'losses'},"
+            f" while {sectors[2]} stocks {'lagged behind' if up else 'held up better'}."
+        ),
+        *(Paragraph(text) for text in MARKET_BOILERPLATE),
+    )
+    return Story(
+        topic="markets",
+        title=f"Chinese stocks close {direction} on {weekday}",
+        alt_title=f"China's stock market ends {direction} on {weekday}",
+        paragraphs=paragraphs,
+        dateline="SHANGHAI",
+        dateline_prefix=dateline_prefix,
+        lead=lead,
+        keywords=("China", "stocks", "Shanghai", "Shenzhen"),
+        country="China",
+        city="Shanghai",
+    )
+
+
+def briefing_pair(rng: random.Random, day: dt.date) -> tuple[Story, Story]:
+    """Two different stories from one press briefing: the same spokesperson, the same quotes."""
+    ctx = StoryContext(rng, day, "diplomacy", country=v.COUNTRIES[0])
+    ctx.headline_phase = False
+    spokesperson = ctx.people["p1"]
+    weekday = v.WEEKDAYS[day.weekday()]
+    dateline_prefix = f"BEIJING, {ap_date(day)} (Xinhua) -- "
+    shared = (
+        Paragraph(
+            f"{spokesperson.full}, spokesperson for the Chinese Foreign Ministry, made the remarks"
+            f" at a regular press briefing on {weekday} in response to questions from reporters."
+        ),
+        Paragraph(
+            f'"{ctx.sentence(rng.choice(v.QUOTE_BODIES))}. {ctx.sentence(rng.choice(v.QUOTE_BODIES))}.'
+            f' China is ready to work with all parties {rng.choice(v.PURPOSES)}," {spokesperson.short}'
+            " told the briefing."
+        ),
+    )
+    stories: list[Story] = []
+    for _ in range(2):
+        story = make_story(rng, day, topic="diplomacy", paragraphs=rng.randint(6, 9))
+        own = story.paragraphs[1:]
+        body = (Paragraph(dateline_prefix + story.lead), shared[0], *own[:2], shared[1], *own[2:])
+        stories.append(
+            dataclasses.replace(
+                story,
+                paragraphs=body,
+                dateline="BEIJING",
+                dateline_prefix=dateline_prefix,
+                alt_title=story.title,
+            )
+        )
+    return stories[0], stories[1]

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from wire_ingest.wiresim.faults import FaultInjector, FaultPlan
 from wire_ingest.wiresim.generate import Site, build_site
 from wire_ingest.wiresim.pages import not_found_page
 
@@ -46,9 +48,12 @@ class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: Site, faults: FaultPlan | None = None
+    ) -> None:
         super().__init__(address, _Handler)
         self.site = site
+        self.faults = FaultInjector(faults, site) if faults is not None else None
         host, port = self.server_address[:2]
         shown = host if isinstance(host, str) else host.decode()
         if ":" in shown:
@@ -56,6 +61,12 @@ class _SiteServer(ThreadingHTTPServer):
         self.base_url = f"http://{shown}:{port}"
         self.log_lock = threading.Lock()
         self.request_log: list[RequestRecord] = []
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (a size cap reached, a fault-mode reset) are not server errors.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -73,6 +84,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, *, send_body: bool) -> None:
         path = urlsplit(self.path).path or "/"
+        with self.server.log_lock:
+            self.server.arrivals.append((time.monotonic(), path))
+        faults = self.server.faults
+        if faults is not None and faults.handle(self, path, send_body=send_body):
+            return
         result = self.server.site.render(path, self.server.base_url)
         if result is None:
             body = not_found_page().encode("utf-8")
@@ -132,11 +148,21 @@ class RunningSite:
         with self._server.log_lock:
             return list(self._server.request_log)
 
+    @property
+    def arrivals(self) -> list[tuple[float, str]]:
+        """(time.monotonic() when each request arrived, its path), oldest first."""
+        with self._server.log_lock:
+            return list(self._server.arrivals)
+
     def clear_request_log(self) -> None:
         with self._server.log_lock:
             self._server.request_log.clear()
+            self._server.arrivals.clear()
 
     def answer_key(self) -> list[dict[str, Any]]:
+        """The answer key; with faults on, the fault-aware one (`fault`, `recovery` per URL)."""
+        if self._server.faults is not None:
+            return self._server.faults.plan.answer_key(self.site, self.base_url)
         return self.site.answer_key(self.base_url)
 
     def stop(self) -> None:
@@ -159,9 +185,11 @@ class RunningSite:
         self.stop()
 
 
-def start_in_thread(site: Site, host: str = "127.0.0.1", port: int = 0) -> RunningSite:
-    """Serve `site` on host:port (0 = any free port) from a daemon thread."""
-    return RunningSite(_SiteServer((host, port), site))
+def start_in_thread(
+    site: Site, host: str = "127.0.0.1", port: int = 0, *, faults: FaultPlan | None = None
+) -> RunningSite:
+    """Serve `site` on host:port (0 = any free port) from a daemon thread, faults on if given."""
+    return RunningSite(_SiteServer((host, port), site, faults))
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -178,9 +206,10 @@ def serve(
     ready_file: Path | None = None,
     *,
     on_listening: Callable[[str], None] | None = None,
+    faults: FaultPlan | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; write the base URL to ready_file once listening."""
-    running = start_in_thread(site, host, port)
+    running = start_in_thread(site, host, port, faults=faults)
     stop = threading.Event()
     previous: dict[signal.Signals, Any] = {}
 
@@ -222,6 +251,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--ready-file", type=Path, help="write the base URL here once everything is ready"
     )
+    parser.add_argument(
+        "--faults",
+        type=FaultPlan.parse,
+        default=None,
+        help="fault modes: 'all', name,name,... or a JSON file of FaultPlan fields",
+    )
     return parser.parse_args(argv)
 
 
@@ -235,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def announce(base_url: str) -> None:
         if args.answer_key is not None:
-            key = site.answer_key(base_url)
+            faults: FaultPlan | None = args.faults
+            key = site.answer_key(base_url) if faults is None else faults.answer_key(site, base_url)
             _write_atomically(args.answer_key, json.dumps(key, ensure_ascii=False, indent=1) + "\n")
         print(
             f"wire site {args.start}..{args.end} ({len(site.articles)} articles, seed {args.seed}) "
@@ -244,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     try:
-        serve(site, args.host, args.port, args.ready_file, on_listening=announce)
+        serve(
+            site, args.host, args.port, args.ready_file, on_listening=announce, faults=args.faults
+        )
     except OSError as error:
         print(f"cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
