@@ -36,6 +36,7 @@ MODULES: tuple[tuple[str, str, str], ...] = (
     ("airflow_day", "benchmarks.bench_airflow_day", "A day in Airflow"),
     ("backfill", "benchmarks.bench_backfill", "Backfill"),
     ("rerun", "benchmarks.bench_rerun", "Re-run of a loaded day"),
+    ("politeness", "benchmarks.bench_politeness", "Politeness"),
     ("dedupe", "benchmarks.bench_dedupe", "Dedupe"),
     ("validate", "benchmarks.bench_validate", "Validation"),
     ("extraction", "benchmarks.bench_extraction", "Extraction"),

@@ -22,7 +22,7 @@ stage's count); the same row is in the warehouse table `ingest_runs`.
 **Alerts**: a task's final failure posts one message (task, error, link) to
 `WIRE_ALERT_WEBHOOK_URL` (or the connection `wire_alerts`), e-mail with `WIRE_ALERT_EMAIL`; a
 deadline alerts when a day is not loaded by `WIRE_LOAD_DEADLINE_HOUR` (Beijing, default 06:00) of
-the next day. See docs/operations.md.
+the next day. See the README, "Operations".
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def _url_key(url: str) -> str:
 
 
 def parse_listing(html: bytes, page_url: str) -> ListingPage:
-    """Article links and next-page URL of one listing page (DOM per docs/wire-site.md)."""
+    """Article links and next-page URL of one listing page (DOM per the shared wire-site notes)."""
     named_page = _page_number_from_name(page_url)
     try:
         document = lxml.html.document_fromstring(html)

@@ -102,7 +102,7 @@ articles = sa.Table(
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Column("first_run_id", sa.String(250), nullable=False),
     sa.Column("last_run_id", sa.String(250), nullable=False),
-    # Story versions (docs/dedupe.md): the story's id is its earliest copy's article_id.
+    # Story versions (README, "Deduplication"): the story's id is its earliest copy's article_id.
     sa.Column("story_id", sa.String(64), nullable=True, index=True),
     sa.Column("version_kind", sa.String(32), nullable=True),  # from the headline prefix
     sa.Column("version_rank", sa.Integer, nullable=True),  # higher = later, fuller version
@@ -387,7 +387,7 @@ def ensure_schema(engine: Engine) -> None:
     """Bring the warehouse schema to the latest migration (idempotent, safe from concurrent runs).
 
     The schema is managed by the Alembic migrations in `wire_ingest.migrations`: a change to the
-    tables above (or to the `stories` view) needs a new migration there (docs/quality.md).
+    tables above (or to the `stories` view) needs a new migration there (README, "Schema migrations").
     """
     from wire_ingest.migrations import migrate
 

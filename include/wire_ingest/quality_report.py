@@ -242,7 +242,7 @@ td.url{{min-width:18rem;max-width:30rem;word-break:break-all}} code{{white-space
 <th>url</th><th>stage</th><th>reason</th><th>failed</th><th>message</th><th>run</th><th></th>
 </tr></thead><tbody>{"".join(reject_rows)}</tbody></table></div>
 <p class="small text-muted">Replay rejects after a fix: <code>wire-ingest replay --from DAY
---to DAY</code> (see docs/quality.md).</p>
+--to DAY</code> (see the README, "Replaying rejects").</p>
 </div></body></html>
 """
 
