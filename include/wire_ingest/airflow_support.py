@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from wire_ingest import pipeline, settings
+
+log = logging.getLogger(__name__)
 
 
 def warehouse_url() -> str:
@@ -45,4 +48,17 @@ def plan_from_context(context: Mapping[str, Any]) -> dict[str, str]:
         base_url=Variable.get(settings.BASE_URL_VARIABLE, default=settings.LIVE_BASE_URL),
         warehouse_url=warehouse_url(),
     )
+    log.info(
+        "plan: run %s covers %s from %s into %s",
+        ctx.run_id,
+        ctx.target_day,
+        ctx.base_url,
+        _without_password(ctx.warehouse_url),
+    )
     return pipeline.context_to_dict(ctx)
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

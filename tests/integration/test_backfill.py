@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from airflow_services import BACKFILL_FROM, BACKFILL_TO, ROOT, AirflowServices, BackfillResult
+from airflow_services import (
+    BACKFILL_FROM,
+    BACKFILL_TO,
+    FETCH_POOL_SLOTS,
+    ROOT,
+    AirflowServices,
+    BackfillResult,
+)
 
 from wire_ingest import load, pipeline, settings
 
@@ -141,6 +148,29 @@ def test_backfill_creates_one_run_per_day_each_loaded(
     assert len(spans) == 3
     for start, _ in spans:
         assert sum(s <= start < e for s, e in spans) <= 2, spans
+
+
+def test_fetch_pool_caps_fetch_concurrency_across_all_runs(
+    small_backfill: BackfillResult, airflow_services: AirflowServices
+) -> None:
+    """discover/fetch of every run share the `wire_fetch` pool: never more at once than its slots."""
+    engine = sa.create_engine(airflow_services.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    try:
+        with engine.connect() as conn:
+            spans = conn.execute(
+                sa.text(
+                    "SELECT run_id, task_id, start_date, end_date FROM task_instance "
+                    "WHERE dag_id = 'wire_ingest' AND pool = 'wire_fetch' "
+                    "AND start_date IS NOT NULL AND end_date IS NOT NULL"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert len({span.run_id for span in spans}) >= 4  # 3 backfill runs + the overlapping run
+    assert {span.task_id for span in spans} == {"discover", "fetch"}
+    for span in spans:
+        running = [o for o in spans if o.start_date <= span.start_date < o.end_date]
+        assert len(running) <= FETCH_POOL_SLOTS, running
 
 
 def test_backfill_and_a_concurrent_run_equal_sequential_runs(
