@@ -135,7 +135,12 @@ def test_backfill_creates_one_run_per_day_each_loaded(
     ingest = {row["run_id"]: row for row in rows(airflow_services.warehouse_url, "ingest_runs")}
     by_run = {run["dag_run_id"]: ingest[run["dag_run_id"]] for run in runs}
     assert sorted(row["target_day"] for row in by_run.values()) == DAYS
-    assert all(row["status"] == "success" and row["loaded"] > 100 for row in by_run.values())
+    # A run whose day another run (the overlapping manual run) fetched first gets 304s for pages it
+    # already holds: it covered the day all the same.
+    assert all(
+        row["status"] == "success" and row["loaded"] + row["not_modified"] > 100
+        for row in by_run.values()
+    ), by_run
     articles = rows(airflow_services.warehouse_url, "articles")
     assert sorted({row["page_date"] for row in articles}) == DAYS
 
