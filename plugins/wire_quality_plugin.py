@@ -17,21 +17,13 @@ def _warehouse_url() -> str:
     from airflow.exceptions import AirflowNotFoundException
     from airflow.models.connection import Connection
 
-    from wire_ingest import pipeline, settings
+    from wire_ingest import airflow_support, settings
 
     try:
         conn = Connection.get_connection_from_secrets(settings.WAREHOUSE_CONN_ID)
     except AirflowNotFoundException:
         return settings.default_warehouse_url()
-    return pipeline.warehouse_url_from_connection(
-        conn_type=conn.conn_type,
-        host=conn.host,
-        schema=conn.schema,
-        login=conn.login,
-        password=conn.password,
-        port=conn.port,
-        extra=conn.extra_dejson,
-    )
+    return airflow_support.warehouse_url_of(conn)
 
 
 def _login_url(next_url: str) -> str:

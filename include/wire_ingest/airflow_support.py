@@ -20,6 +20,11 @@ def warehouse_url() -> str:
         conn = BaseHook.get_connection(settings.WAREHOUSE_CONN_ID)
     except AirflowNotFoundException:
         return settings.default_warehouse_url()
+    return warehouse_url_of(conn)
+
+
+def warehouse_url_of(conn: Any) -> str:
+    """SQLAlchemy URL of an Airflow connection object (task SDK's or the api-server's)."""
     return pipeline.warehouse_url_from_connection(
         conn_type=conn.conn_type,
         host=conn.host,
