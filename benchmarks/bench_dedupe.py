@@ -125,30 +125,13 @@ def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) 
 
 def day_batch(day: dt.date) -> list[Any]:
     """A day of the local site as a correct parse gives it: what a daily run dedupes."""
-    from wire_ingest import parse, urls
-    from wire_ingest.models import Article
-    from wire_ingest.wiresim.generate import build_site
+    from wire_ingest.wiresim.generate import build_site, key_article
 
     found = []
     for entry in build_site(day, day, per_day=PER_DAY).answer_key(BASE_URL):
         if entry["outcome"] != "load":
             continue
-        found.append(
-            Article(
-                article_id=urls.article_id(entry["canonical_url"]),
-                feed="china_org_cn",
-                url=entry["url"],
-                canonical_url=entry["canonical_url"],
-                title=entry["title"],
-                source=entry["source"],
-                published_at=entry["published_at"],
-                dateline=entry["dateline"],
-                body=entry["body"],
-                section=entry["section"],
-                content_hash=parse.content_hash(entry["body"]),
-                page_date=entry["page_date"],
-            )
-        )
+        found.append(key_article(entry))
     return found
 
 

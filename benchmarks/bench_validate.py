@@ -18,30 +18,14 @@ _CONTENT_ID = re.compile(r"content_\d+")
 
 def day_articles() -> list[Any]:
     """The day's articles exactly as the answer key says a correct parse gives them (valid rows)."""
-    from wire_ingest import parse, urls
     from wire_ingest.models import Article
-    from wire_ingest.wiresim.generate import build_site
+    from wire_ingest.wiresim.generate import build_site, key_article
 
     found: list[Article] = []
     for entry in build_site(DAY, DAY).answer_key(BASE_URL):
         if entry["outcome"] != "load" or entry["kind"] in ("gallery", "error_page"):
             continue
-        found.append(
-            Article(
-                article_id=urls.article_id(entry["canonical_url"]),
-                feed="china_org_cn",
-                url=entry["url"],
-                canonical_url=entry["canonical_url"],
-                title=entry["title"],
-                source=entry["source"],
-                published_at=entry["published_at"],
-                dateline=entry["dateline"],
-                body=entry["body"],
-                section=entry["section"],
-                content_hash=parse.content_hash(entry["body"]),
-                page_date=entry["page_date"],
-            )
-        )
+        found.append(key_article(entry))
     return found
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import dedupe, load, parse, stories, urls
+from wire_ingest import dedupe, load, stories
 from wire_ingest.models import Article
-from wire_ingest.wiresim.generate import build_site
+from wire_ingest.wiresim.generate import build_site, key_article
 
 pytestmark = pytest.mark.slow
 
@@ -47,20 +47,7 @@ def key_articles(
     for entry in build_site(start, end, per_day=per_day).answer_key(BASE):
         if entry["outcome"] != "load":
             continue
-        article = Article(
-            article_id=urls.article_id(entry["canonical_url"]),
-            feed="china_org_cn",
-            url=entry["url"],
-            canonical_url=entry["canonical_url"],
-            title=entry["title"],
-            source=entry["source"],
-            published_at=entry["published_at"],
-            dateline=entry["dateline"],
-            body=entry["body"],
-            section=entry["section"],
-            content_hash=parse.content_hash(entry["body"]),
-            page_date=entry["page_date"],
-        )
+        article = key_article(entry)
         found.append((entry, article))
     return found
 

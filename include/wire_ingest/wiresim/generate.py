@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
 
+from wire_ingest.models import Article
 from wire_ingest.wiresim import pages, prose
 from wire_ingest.wiresim import vocabulary as v
 from wire_ingest.wiresim.articles import (
@@ -856,3 +857,24 @@ def build_site(start: dt.date, end: dt.date, *, seed: int = 7, per_day: int = 24
         next_free = id_start + span
         day += dt.timedelta(days=1)
     return Site(start, end, seed, per_day, articles)
+
+
+def key_article(entry: dict[str, Any], *, feed: str = "china_org_cn") -> Article:
+    """The Article a correct parse makes of one answer-key entry (tests and benchmarks feed these
+    straight to dedupe, validate and load)."""
+    from wire_ingest import parse, urls
+
+    return Article(
+        article_id=urls.article_id(entry["canonical_url"]),
+        feed=feed,
+        url=entry["url"],
+        canonical_url=entry["canonical_url"],
+        title=entry["title"],
+        source=entry["source"],
+        published_at=entry["published_at"],
+        dateline=entry["dateline"],
+        body=entry["body"],
+        section=entry["section"],
+        content_hash=parse.content_hash(entry["body"]),
+        page_date=entry["page_date"],
+    )
