@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -171,6 +173,20 @@ def _all_rejects(ctx: RunContext) -> list[Rejection]:
 # ---------------------------------------------------------------- stages
 
 
+def _timed(step: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Add the step's own wall seconds to what it returns (`step_seconds`): the work a task did,
+    apart from the orchestrator's start-up and bookkeeping around it (see `make bench`)."""
+
+    @functools.wraps(step)
+    def timed(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        began = time.perf_counter()
+        result = step(*args, **kwargs)
+        return {**result, "step_seconds": round(time.perf_counter() - began, 3)}
+
+    return timed
+
+
+@_timed
 def discover_step(
     ctx: RunContext,
     *,
@@ -307,6 +323,7 @@ def _keep_own_links(ctx: RunContext, found: Any) -> tuple[Any, list[Rejection]]:
     return dataclasses.replace(found, items=kept), refused
 
 
+@_timed
 def fetch_step(
     ctx: RunContext,
     discovered_path: str,
@@ -429,6 +446,7 @@ def _given_up_rejection(ctx: RunContext, state: Any) -> Rejection:
     )
 
 
+@_timed
 def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     """Parse every landed article page of the run into articles; record pages that are not articles."""
     from wire_ingest import adapters, extract, parse, storage
@@ -476,6 +494,7 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     return {"path": str(path), "count": len(articles)}
 
 
+@_timed
 def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
     """Merge repeats of one URL and mark copies of a known body as duplicates (they still load)."""
     from wire_ingest import dedupe, load
@@ -500,6 +519,7 @@ def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
     return {"path": str(path), "count": len(result.articles)}
 
 
+@_timed
 def validate_step(
     ctx: RunContext,
     deduped_path: str,
@@ -557,6 +577,7 @@ def _allowed_hosts(base_url: str) -> list[str]:
     return sorted({host, *settings.ALLOWED_HOSTS})
 
 
+@_timed
 def load_step(
     ctx: RunContext, validated_path: str, *, dag_id: str = "wire_ingest", dry_run: bool = False
 ) -> dict[str, Any]:
