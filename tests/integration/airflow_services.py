@@ -137,7 +137,9 @@ def services_env(
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url,
         # psycopg 3 is async too (Airflow would otherwise derive an asyncpg URL)
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        # the project's executor (scripts/airflow-env.sh): tasks fork from a preloaded worker
+        AIRFLOW__CORE__EXECUTOR="wire_ingest.executor.PreloadedLocalExecutor",
+        AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.25",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(plugins),
@@ -228,6 +230,7 @@ def running_airflow(
     base_url: str,
     warehouse_url: str,
     extra_env: Mapping[str, str] | None = None,
+    fetch_pool_slots: int = FETCH_POOL_SLOTS,
 ) -> Iterator[AirflowServices]:
     """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
 
@@ -266,7 +269,7 @@ def running_airflow(
     try:
         for step in (
             ("db", "migrate"),
-            ("pools", "set", "wire_fetch", str(FETCH_POOL_SLOTS), "Fetches against the wire sites"),
+            ("pools", "set", "wire_fetch", str(fetch_pool_slots), "Fetches against the wire sites"),
         ):
             done = services.cli(*step)
             assert done.returncode == 0, f"airflow {' '.join(step)}:\n{done.stderr[-4000:]}"

@@ -208,3 +208,30 @@ def test_backfill_and_a_concurrent_run_equal_sequential_runs(
     assert len(sequential) > 300
     assert together == sequential
     assert len({row[0] for row in together}) == len(together)
+
+
+def test_tasks_run_in_forks_of_the_preloaded_executor(
+    small_backfill: BackfillResult, airflow_services: AirflowServices
+) -> None:
+    """The scheduler imported the pipeline and GX once; no validate task imported GX itself, and
+    every step reported its own seconds (what `make bench` splits a run's time with)."""
+    scheduler_log = (airflow_services.home / "scheduler.log").read_text(errors="replace")
+    assert "wire_ingest.executor.PreloadedLocalExecutor" in scheduler_log
+    assert "preloaded the wire_ingest pipeline and GX" in scheduler_log
+    validate_logs = list(
+        (airflow_services.home / "logs" / "dag_id=wire_ingest").glob(
+            "run_id=*/task_id=validate/attempt=*.log"
+        )
+    )
+    assert len(validate_logs) >= 3
+    for path in validate_logs:
+        text = path.read_text(errors="replace")
+        assert "validate:" in text  # the step ran and logged its outcome
+        assert "imported Great Expectations" not in text, path
+    for run in small_backfill.backfill_runs:
+        for task_id in ("discover", "fetch", "parse", "dedupe", "validate", "load"):
+            value = airflow_services.get(
+                f"dags/wire_ingest/dagRuns/{run['dag_run_id']}/taskInstances/{task_id}"
+                "/xcomEntries/return_value"
+            )["value"]
+            assert value["step_seconds"] > 0, (task_id, value)
