@@ -180,6 +180,12 @@ def run(quick: bool) -> dict[str, Any]:
     from benchmarks.harness import row
 
     folder = data_dir()
+    if not (folder / "ground-truth.json").is_file():
+        # The real pages live beside the repository (../shared/data), not in it.
+        from benchmarks.harness import unavailable
+
+        why = f"no benchmark pages at {folder}: set WIRE_EXTRACTION_BENCHMARK_DIR"
+        return {"rows": [unavailable(FIGURE, "generic extraction, body F1", why).to_dict()]}
     pages = load_pages(folder)
     results = measure(pages, QUICK_ROUNDS if quick else FULL_ROUNDS)
     ours, theirs = results["wire-ingest generic"], results["trafilatura default"]

@@ -56,3 +56,14 @@ def test_data_dir_resolves_beside_the_repository(monkeypatch: pytest.MonkeyPatch
     assert bench.data_dir() == ROOT.parent / "shared" / "data" / "article-extraction-benchmark"
     monkeypatch.setenv("WIRE_EXTRACTION_BENCHMARK_DIR", "/elsewhere")
     assert bench.data_dir() == Path("/elsewhere")
+
+
+def test_missing_pages_give_a_row_that_says_why(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WIRE_EXTRACTION_BENCHMARK_DIR", str(tmp_path / "nowhere"))
+    result = bench.run(quick=True)
+    [only] = result["rows"]
+    assert only["value"] is None
+    assert str(tmp_path / "nowhere") in only["note"]
+    assert "WIRE_EXTRACTION_BENCHMARK_DIR" in only["note"]
