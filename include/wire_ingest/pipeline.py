@@ -11,11 +11,14 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from wire_ingest import settings
 from wire_ingest.models import Article, FetchResult, ListingItem, Rejection, RunContext
+
+if TYPE_CHECKING:
+    from wire_ingest import adapters, storage
 
 log = logging.getLogger(__name__)
 
@@ -446,10 +449,29 @@ def _given_up_rejection(ctx: RunContext, state: Any) -> Rejection:
     )
 
 
+def parse_landed_page(
+    ctx: RunContext, page: storage.LandedPage, read_page: adapters.PageReader
+) -> Article | Rejection:
+    """One landed page read by the feed's adapter, or the parse rejection saying why it is none."""
+    from wire_ingest import parse
+
+    try:
+        return read_page(page.body, page.url, charset=page.charset, raw_ref=page.raw_ref)
+    except parse.NotAnArticle as exc:
+        return Rejection(
+            feed=ctx.feed,
+            url=page.url,
+            stage="parse",
+            reason=exc.reason,
+            message=str(exc),
+            raw_ref=page.raw_ref,
+        )
+
+
 @_timed
 def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     """Parse every landed article page of the run into articles; record pages that are not articles."""
-    from wire_ingest import adapters, extract, parse, storage
+    from wire_ingest import adapters, extract, storage
 
     read_page = adapters.reader_for_feed(ctx.feed)  # the feed's adapter from sources.toml
     articles: list[Article] = []
@@ -458,21 +480,11 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
         for page in storage.iter_landed(warc_url):
             if page.status != 200:
                 continue  # not a body to parse; the fetch stage recorded why
-            try:
-                articles.append(
-                    read_page(page.body, page.url, charset=page.charset, raw_ref=page.raw_ref)
-                )
-            except parse.NotAnArticle as exc:
-                rejections.append(
-                    Rejection(
-                        feed=ctx.feed,
-                        url=page.url,
-                        stage="parse",
-                        reason=exc.reason,
-                        message=str(exc),
-                        raw_ref=page.raw_ref,
-                    )
-                )
+            parsed = parse_landed_page(ctx, page, read_page)
+            if isinstance(parsed, Article):
+                articles.append(parsed)
+            else:
+                rejections.append(parsed)
     path = _work(ctx, "parsed.jsonl")
     _write_jsonl(path, (a.to_dict() for a in articles))
     _rejects(ctx, "parse", rejections)

@@ -148,8 +148,9 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
 def _parse_landed(
     ctx: RunContext, rows: Sequence[RejectRow]
 ) -> tuple[list[Article], list[Rejection], set[int]]:
-    from wire_ingest import parse
+    from wire_ingest import adapters
 
+    read_page = adapters.reader_for_feed(ctx.feed)  # as the parse step reads the feed
     articles: list[Article] = []
     rejections: list[Rejection] = []
     unreadable: set[int] = set()
@@ -158,23 +159,11 @@ def _parse_landed(
         if page is None or page.status != 200:
             unreadable.add(row.id)
             continue
-        try:
-            articles.append(
-                parse.parse_article(
-                    page.body, page.url, feed=ctx.feed, charset=page.charset, raw_ref=page.raw_ref
-                )
-            )
-        except parse.NotAnArticle as exc:
-            rejections.append(
-                Rejection(
-                    feed=ctx.feed,
-                    url=page.url,
-                    stage="parse",
-                    reason=exc.reason,
-                    message=str(exc),
-                    raw_ref=page.raw_ref,
-                )
-            )
+        parsed = pipeline.parse_landed_page(ctx, page, read_page)
+        if isinstance(parsed, Article):
+            articles.append(parsed)
+        else:
+            rejections.append(parsed)
     return articles, rejections, unreadable
 
 
