@@ -20,7 +20,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -30,7 +29,6 @@ from typing import Any
 
 FIGURE = "Dedupe"
 RESULTS = Path(__file__).resolve().parent / "results" / "dedupe.json"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BASE_URL = "http://127.0.0.1:8765"
 HISTORY_START = dt.date(2015, 1, 1)  # the filler history is older than any measured day
 MEASURED_DAYS = dt.date(2021, 3, 1)
@@ -160,21 +158,10 @@ def warehouse(backend: str) -> Iterator[str]:
         with TemporaryDirectory(prefix="bench-dedupe-") as folder:
             yield f"sqlite:///{folder}/warehouse.db"
         return
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
+    from benchmarks.day import postgres_schema
 
-    base = os.environ.get("WIRE_BENCH_POSTGRES_URL", "").strip() or DEFAULT_POSTGRES
-    schema = f"bench_dedupe_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def measure_backend(
