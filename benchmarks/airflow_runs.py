@@ -17,7 +17,7 @@ from typing import Any
 from tests.integration.airflow_services import AirflowServices, running_airflow
 
 DAG_ID = "wire_ingest"
-TASKS = ("plan", "discover", "fetch", "parse", "dedupe", "validate", "load")
+TASKS = ("discover", "fetch", "parse_dedupe", "validate", "load")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -103,7 +103,7 @@ class TaskTiming:
     queued: dt.datetime | None
     start: dt.datetime | None
     end: dt.datetime | None
-    step_seconds: float  # the pipeline step's own wall time (its XCom), 0 for `plan`
+    step_seconds: float  # the pipeline step's own wall time (its XCom)
 
     @property
     def seconds(self) -> float:

@@ -7,6 +7,9 @@ validates every row with Great Expectations and upserts the clean rows into the 
 `articles`. Rows that fail are kept in `article_rejects` with the reason; each run writes its
 counts to `ingest_runs`.
 
+**Tasks**: `discover` (fixes the run's plan, then walks the listing) -> `fetch` -> `parse_dedupe`
+-> `validate` -> `load`.
+
 **Which day a run covers** (Beijing time, UTC+8):
 - a scheduled run (00:00 Beijing) covers the day that has just ended;
 - a backfill from D1 to D2 creates one run per day, each covering exactly its day;
@@ -46,16 +49,9 @@ DEFAULT_ARGS = {
 
 
 def _record_failure(context: dict) -> None:
-    from wire_ingest import pipeline
+    from wire_ingest import airflow_support
 
-    planned = context["ti"].xcom_pull(task_ids="plan")
-    if planned:
-        pipeline.record_rejects_and_run(
-            pipeline.context_from_dict(planned),
-            status="failed",
-            message=f"task {context['ti'].task_id} failed: {context.get('exception')}",
-            dag_id=context["dag"].dag_id,
-        )
+    airflow_support.record_failed_run(context, dag_id="wire_ingest")
 
 
 @dag(
@@ -97,81 +93,72 @@ def _record_failure(context: dict) -> None:
     deadline=alerts.load_deadline(),
 )
 def wire_ingest() -> None:
-    @task
-    def plan(**context: object) -> dict:
-        """Fix the run's target day, source and warehouse."""
-        from wire_ingest import airflow_support
-
-        return airflow_support.plan_from_context(context)
-
+    # Five tasks: `discover` also fixes the run's plan and hands it on in its XCom, and parsing and
+    # deduplication are one task, since each task costs a fork, a DAG parse and a scheduling
+    # round trip, about as much as those stages' own work on a day (see `make bench`).
     @task(pool=settings.FETCH_POOL)
-    def discover(planned: dict, params: dict | None = None) -> dict:
-        """Walk the listing pages back to the target day; keep them in the landing area."""
+    def discover(**context: object) -> dict:
+        """Fix the run's target day, source and warehouse; walk the listing pages back to the
+        target day and keep them in the landing area."""
         from airflow.sdk import Variable
 
-        from wire_ingest import pipeline
+        from wire_ingest import airflow_support, pipeline
 
-        listing_path = Variable.get(
-            settings.LISTING_PATH_VARIABLE, default=settings.DEFAULT_LISTING_PATH
-        )
-        return pipeline.discover_step(
+        planned = airflow_support.plan_from_context(context)
+        params = context.get("params") or {}
+        discovered = pipeline.discover_step(
             pipeline.context_from_dict(planned),
-            listing_path=listing_path,
-            max_pages=(params or {}).get("max_pages"),
-            reprocess=bool((params or {}).get("reprocess")),
+            listing_path=Variable.get(
+                settings.LISTING_PATH_VARIABLE, default=settings.DEFAULT_LISTING_PATH
+            ),
+            max_pages=params.get("max_pages"),
+            reprocess=bool(params.get("reprocess")),
         )
+        return airflow_support.with_plan(discovered, planned)
 
     @task(pool=settings.FETCH_POOL)
-    def fetch(planned: dict, discovered: dict, params: dict | None = None) -> dict:
+    def fetch(discovered: dict, params: dict | None = None) -> dict:
         """Fetch every article page into the landing area (WARC); reprocess: the landed ones."""
-        from wire_ingest import pipeline
+        from wire_ingest import airflow_support, pipeline
 
         return pipeline.fetch_step(
-            pipeline.context_from_dict(planned),
+            airflow_support.plan_of(discovered),
             discovered["path"],
             reprocess=bool((params or {}).get("reprocess")),
         )
 
     @task
-    def parse(planned: dict, fetched: dict) -> dict:
-        """Parse the landed pages into articles."""
-        from wire_ingest import pipeline
+    def parse_dedupe(discovered: dict, fetched: dict) -> dict:
+        """Parse the landed pages into articles; merge repeats of a URL, mark copies of known
+        bodies as duplicates."""
+        from wire_ingest import airflow_support, pipeline
 
-        return pipeline.parse_step(pipeline.context_from_dict(planned), fetched["path"])
-
-    @task
-    def dedupe(planned: dict, parsed: dict) -> dict:
-        """Merge repeats of a URL; mark copies of known bodies as duplicates."""
-        from wire_ingest import pipeline
-
-        return pipeline.dedupe_step(pipeline.context_from_dict(planned), parsed["path"])
+        return pipeline.parse_dedupe_step(airflow_support.plan_of(discovered), fetched["path"])
 
     @task
-    def validate(planned: dict, deduped: dict) -> dict:
+    def validate(discovered: dict, deduped: dict) -> dict:
         """Great Expectations: passing rows go on, failing rows become rejects."""
-        from wire_ingest import pipeline
+        from wire_ingest import airflow_support, pipeline
 
-        return pipeline.validate_step(pipeline.context_from_dict(planned), deduped["path"])
+        return pipeline.validate_step(airflow_support.plan_of(discovered), deduped["path"])
 
     # Lineage: the UI's Assets view shows which runs updated the warehouse's articles table.
     @task(
         outlets=[Asset(name="wire_warehouse.articles", uri="warehouse://wire_warehouse/articles")]
     )
-    def load(planned: dict, validated: dict, params: dict | None = None) -> dict:
+    def load(discovered: dict, validated: dict, params: dict | None = None) -> dict:
         """Upsert into `articles`; record rejects and the run's counts (the returned summary)."""
-        from wire_ingest import pipeline
+        from wire_ingest import airflow_support, pipeline
 
         return pipeline.load_step(
-            pipeline.context_from_dict(planned),
+            airflow_support.plan_of(discovered),
             validated["path"],
             dry_run=bool((params or {}).get("dry_run")),
         )
 
-    planned = plan()
-    load(
-        planned,
-        validate(planned, dedupe(planned, parse(planned, fetch(planned, discover(planned))))),
-    )
+    discovered = discover()
+    articles = parse_dedupe(discovered, fetch(discovered))
+    load(discovered, validate(discovered, articles))
 
 
 wire_ingest()

@@ -3,8 +3,9 @@
 
 Each enabled source whose `dag` is not the hand-written `wire_ingest` gets a DAG `wire_<name>`
 with the source's own schedule (cron, in the source's time zone), fetch pool and GX suite
-(`wire_ingest.<name>.articles`): discover (the source's listing pages and paging style) ->
-fetch -> parse (the source's adapter, or the generic extractor) -> dedupe -> validate -> load,
+(`wire_ingest.<name>.articles`): discover (the run's plan, then the source's listing pages and
+paging style) -> fetch -> parse_dedupe (the source's adapter, or the generic extractor; then
+duplicates) -> validate -> load,
 into the same warehouse tables as `wire_ingest` (the `feed` column tells the sources apart).
 
 **Settings**: Variable `wire_base_url_<name>` (site root; default the source's `base_url`),
@@ -34,16 +35,15 @@ def build_source_dag(source: Source) -> object:
     """The DAG of one declared source."""
 
     def _record_failure(context: dict) -> None:
-        from wire_ingest import pipeline
+        from wire_ingest import airflow_support
 
-        planned = context["ti"].xcom_pull(task_ids="plan")
-        if planned:
-            pipeline.record_rejects_and_run(
-                pipeline.context_from_dict(planned),
-                status="failed",
-                message=f"task {context['ti'].task_id} failed: {context.get('exception')}",
-                dag_id=source.dag,
-            )
+        airflow_support.record_failed_run(
+            context,
+            dag_id=source.dag,
+            feed=source.name,
+            base_url_variable=f"wire_base_url_{source.name}",
+            default_base_url=source.base_url,
+        )
 
     @dag(
         dag_id=source.dag,
@@ -67,88 +67,69 @@ def build_source_dag(source: Source) -> object:
         on_failure_callback=_record_failure,
     )
     def source_dag() -> None:
-        @task
-        def plan(**context: object) -> dict:
-            """Fix the run's target day, the source's site root and the warehouse."""
-            from airflow.sdk import Variable
+        # `discover` also fixes the run's plan and hands it on in its XCom, and `parse_dedupe` is one
+        # task: each task costs a fork, a DAG parse and a scheduling round trip (see `make bench`).
+        @task(pool=source.pool)
+        def discover(**context: object) -> dict:
+            """Fix the run's target day, the source's site root and the warehouse; walk the
+            source's listing pages back to the target day."""
+            from wire_ingest import airflow_support, pipeline, source_runs, sources
 
-            from wire_ingest import airflow_support, pipeline
-
-            params = context.get("params") or {}
-            dag_run = context.get("dag_run")
-            day = pipeline.target_day_for(
-                param_day=params.get("day") if isinstance(params, dict) else None,
-                logical_date=context.get("logical_date"),  # type: ignore[arg-type]
-                run_after=getattr(dag_run, "run_after", None),
-            )
-            ctx = pipeline.plan_run(
-                run_id=str(context["run_id"]),
-                target_day=day,
-                base_url=Variable.get(f"wire_base_url_{source.name}", default=source.base_url),
-                warehouse_url=airflow_support.warehouse_url(),
+            planned = airflow_support.plan_from_context(
+                context,
                 feed=source.name,
+                base_url_variable=f"wire_base_url_{source.name}",
+                default_base_url=source.base_url,
             )
-            return pipeline.context_to_dict(ctx)
-
-        @task(pool=source.pool)
-        def discover(planned: dict) -> dict:
-            """Walk the source's listing pages back to the target day."""
-            from wire_ingest import pipeline, source_runs, sources
-
             declared = sources.get_source(source.name)
-            return source_runs.discover_source_step(pipeline.context_from_dict(planned), declared)
+            discovered = source_runs.discover_source_step(
+                pipeline.context_from_dict(planned), declared
+            )
+            return airflow_support.with_plan(discovered, planned)
 
         @task(pool=source.pool)
-        def fetch(planned: dict, discovered: dict) -> dict:
+        def fetch(discovered: dict) -> dict:
             """Fetch every article page into the landing area (WARC), at the source's rate."""
-            from wire_ingest import pipeline, source_runs, sources
+            from wire_ingest import airflow_support, pipeline, source_runs, sources
 
             declared = sources.get_source(source.name)
             return pipeline.fetch_step(
-                pipeline.context_from_dict(planned),
+                airflow_support.plan_of(discovered),
                 discovered["path"],
                 fetch_settings=source_runs.fetch_settings_for(declared),
             )
 
         @task
-        def parse(planned: dict, fetched: dict) -> dict:
-            """Parse the landed pages with the source's adapter (or the generic extractor)."""
-            from wire_ingest import pipeline
+        def parse_dedupe(discovered: dict, fetched: dict) -> dict:
+            """Parse the landed pages with the source's adapter (or the generic extractor); mark
+            copies of known bodies (any source) as duplicates."""
+            from wire_ingest import airflow_support, pipeline
 
-            return pipeline.parse_step(pipeline.context_from_dict(planned), fetched["path"])
-
-        @task
-        def dedupe(planned: dict, parsed: dict) -> dict:
-            """Merge repeats of a URL; mark copies of known bodies (any source) as duplicates."""
-            from wire_ingest import pipeline
-
-            return pipeline.dedupe_step(pipeline.context_from_dict(planned), parsed["path"])
+            return pipeline.parse_dedupe_step(airflow_support.plan_of(discovered), fetched["path"])
 
         @task
-        def validate(planned: dict, deduped: dict) -> dict:
+        def validate(discovered: dict, deduped: dict) -> dict:
             """The source's GX suite: passing rows go on, failing rows become rejects."""
-            from wire_ingest import pipeline, source_runs, sources
+            from wire_ingest import airflow_support, pipeline, source_runs, sources
 
-            ctx = pipeline.context_from_dict(planned)
+            ctx = airflow_support.plan_of(discovered)
             hosts = source_runs.allowed_hosts(sources.get_source(source.name), ctx.base_url)
             return pipeline.validate_step(ctx, deduped["path"], allowed_hosts=hosts)
 
         @task
-        def load(planned: dict, validated: dict) -> dict:
+        def load(discovered: dict, validated: dict) -> dict:
             """Upsert into `articles`; record rejects and the run's counts."""
-            from wire_ingest import pipeline
+            from wire_ingest import airflow_support, pipeline
 
             return pipeline.load_step(
-                pipeline.context_from_dict(planned), validated["path"], dag_id=source.dag
+                airflow_support.plan_of(discovered), validated["path"], dag_id=source.dag
             )
 
-        planned = plan()
-        discovered = discover(planned)
-        fetched = fetch(planned, discovered)
-        parsed = parse(planned, fetched)
-        deduped = dedupe(planned, parsed)
-        validated = validate(planned, deduped)
-        load(planned, validated)
+        discovered = discover()
+        fetched = fetch(discovered)
+        articles = parse_dedupe(discovered, fetched)
+        validated = validate(discovered, articles)
+        load(discovered, validated)
 
     return source_dag()
 

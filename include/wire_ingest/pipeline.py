@@ -531,6 +531,20 @@ def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
     return {"path": str(path), "count": len(result.articles)}
 
 
+def parse_dedupe_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
+    """Parse the landed pages, then merge repeats and mark duplicates: the DAGs' `parse_dedupe`
+    task. Both are local, quick and idempotent, and in Airflow a task of its own costs about as
+    much start-up and scheduling as the two take together (see `make bench`)."""
+    parsed = parse_step(ctx, warc_urls)
+    deduped = dedupe_step(ctx, parsed["path"])
+    return {
+        **deduped,
+        "parsed": parsed["count"],
+        "parsed_path": parsed["path"],
+        "step_seconds": round(parsed["step_seconds"] + deduped["step_seconds"], 3),
+    }
+
+
 @_timed
 def validate_step(
     ctx: RunContext,

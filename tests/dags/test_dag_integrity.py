@@ -53,9 +53,9 @@ def test_dag_file_top_level_imports_are_light(dag_file: Path) -> None:
 
 def test_wire_ingest_dag_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["wire_ingest"]
-    assert set(dag.task_ids) == {"plan", "discover", "fetch", "parse", "dedupe", "validate", "load"}
+    assert set(dag.task_ids) == {"discover", "fetch", "parse_dedupe", "validate", "load"}
     # a straight line: each stage feeds the next
-    order = ["plan", "discover", "fetch", "parse", "dedupe", "validate", "load"]
+    order = ["discover", "fetch", "parse_dedupe", "validate", "load"]
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert dag.doc_md and "Which day a run covers" in dag.doc_md

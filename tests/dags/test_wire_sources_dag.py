@@ -13,7 +13,7 @@ import pytest
 from wire_ingest import sources
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["plan", "discover", "fetch", "parse", "dedupe", "validate", "load"]
+ORDER = ["discover", "fetch", "parse_dedupe", "validate", "load"]
 
 
 @pytest.fixture(scope="module")

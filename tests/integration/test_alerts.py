@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import pytest
+import sqlalchemy as sa
 from airflow_services import AirflowServices, AlertReceiver
 
 from wire_ingest import alerts
@@ -21,6 +22,26 @@ def wait_for(receiver: AlertReceiver, kind: str, run_id: str, timeout: float = 2
             return found[0]
         time.sleep(1)
     raise AssertionError(f"no {kind} alert for {run_id}; received: {receiver.received}")
+
+
+def wait_for_ingest_run(warehouse_url: str, run_id: str, timeout: float = 120) -> dict:
+    """The run's `ingest_runs` row, once the DAG's failure callback (dag-processor) wrote it."""
+    from wire_ingest import load
+
+    engine = sa.create_engine(warehouse_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                found = conn.execute(
+                    sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == run_id)
+                ).first()
+            if found is not None:
+                return dict(found._mapping)
+            time.sleep(1)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"no ingest_runs row for {run_id} after {timeout}s")
 
 
 def test_send_posts_one_message_with_task_error_and_link(
@@ -93,6 +114,12 @@ def test_a_failed_run_sends_exactly_one_alert(
         f"{services.base_url}/dags/wire_ingest/runs/{run['dag_run_id']}/tasks/discover"
     )
     assert services.api.get(message["url"], timeout=30).status_code == 200  # the UI page exists
+    # The DAG's failure callback records the failed run; `discover`, which makes the run's plan,
+    # is the task that failed, so the callback plans the run again from the same context.
+    recorded = wait_for_ingest_run(services.warehouse_url, run["dag_run_id"])
+    assert recorded["status"] == "failed" and recorded["dag_id"] == "wire_ingest"
+    assert recorded["target_day"] == dt.date(2020, 12, 23)
+    assert "task discover failed" in recorded["message"]
 
 
 @pytest.mark.airflow

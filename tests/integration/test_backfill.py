@@ -229,7 +229,7 @@ def test_tasks_run_in_forks_of_the_preloaded_executor(
         assert "validate:" in text  # the step ran and logged its outcome
         assert "imported Great Expectations" not in text, path
     for run in small_backfill.backfill_runs:
-        for task_id in ("discover", "fetch", "parse", "dedupe", "validate", "load"):
+        for task_id in ("discover", "fetch", "parse_dedupe", "validate", "load"):
             value = airflow_services.get(
                 f"dags/wire_ingest/dagRuns/{run['dag_run_id']}/taskInstances/{task_id}"
                 "/xcomEntries/return_value"

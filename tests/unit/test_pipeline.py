@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -103,3 +104,16 @@ def test_plan_run_round_trips_through_xcom(tmp_path, monkeypatch) -> None:  # ty
     assert ctx.landing_url == (tmp_path / "landing").as_uri()
     assert (tmp_path / "work" / "china_org_cn" / "2020-12-23" / "scheduled__x").is_dir()
     assert pipeline.context_from_dict(pipeline.context_to_dict(ctx)) == ctx
+
+
+def test_discover_hands_the_plan_to_later_tasks(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`discover`'s XCom carries the plan; every later task reads its RunContext from it."""
+    from wire_ingest import airflow_support
+
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    ctx = pipeline.plan_run(run_id="scheduled__y", target_day=dt.date(2020, 12, 24))
+    planned = pipeline.context_to_dict(ctx)
+    xcom = airflow_support.with_plan({"path": "/x/discovered.jsonl", "count": 3}, planned)
+    assert xcom["path"] == "/x/discovered.jsonl" and xcom["count"] == 3
+    assert json.loads(json.dumps(xcom)) == xcom  # what XCom stores: plain JSON
+    assert airflow_support.plan_of(xcom) == ctx

@@ -57,3 +57,21 @@ def test_dry_run_writes_nothing_to_the_warehouse(ctx) -> None:  # type: ignore[n
             )
     finally:
         engine.dispose()
+
+
+def test_parse_dedupe_step_is_parse_then_dedupe(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The DAGs' `parse_dedupe` task: both stages' files and counts, both stages' seconds."""
+    fast = settings.FetchSettings(max_requests_per_second=0)
+    discovered = pipeline.discover_step(ctx, fetch_settings=fast)
+    fetched = pipeline.fetch_step(ctx, discovered["path"], fetch_settings=fast)
+    one_task = pipeline.parse_dedupe_step(ctx, fetched["path"])
+    one_task_rows = Path(one_task["path"]).read_text()
+    parsed = pipeline.parse_step(ctx, fetched["path"])
+    deduped = pipeline.dedupe_step(ctx, parsed["path"])
+    assert one_task["path"] == deduped["path"] and one_task["parsed_path"] == parsed["path"]
+    assert one_task["parsed"] == parsed["count"] == discovered["count"]
+    assert one_task["count"] == deduped["count"] > 0
+    assert one_task_rows == Path(deduped["path"]).read_text()
+    assert one_task["step_seconds"] > 0
+    counts = pipeline._load_counts(ctx)
+    assert counts["parsed"] == parsed["count"] and "duplicates" in counts
