@@ -104,6 +104,7 @@ class TaskTiming:
     start: dt.datetime | None
     end: dt.datetime | None
     step_seconds: float  # the pipeline step's own wall time (its XCom)
+    returned: Mapping[str, Any] = field(default_factory=dict)  # the task's whole XCom
 
     @property
     def seconds(self) -> float:
@@ -156,6 +157,7 @@ def run_timing(services: AirflowServices, run: Mapping[str, Any]) -> RunTiming:
             start=_time(ti.get("start_date")),
             end=_time(ti.get("end_date")),
             step_seconds=float(value.get("step_seconds", 0.0)) if isinstance(value, dict) else 0.0,
+            returned=value if isinstance(value, dict) else {},
         )
     start, end = _time(run.get("start_date")), _time(run.get("end_date"))
     if start is None or end is None:

@@ -2,7 +2,8 @@
 
 `POST /api/v2/backfills` (what `make backfill` calls) on the real services, 4 runs at once and
 core parallelism 4, the project's executor; the local site serves 240 articles a day from its
-own process. Memory is sampled (psutil) on every task process the executor forks.
+own process. Memory is sampled (psutil) on every task process the executor forks. The peer, in
+the same invocation: the same stages in 4 plain processes (no orchestrator) over 8 of the days.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ FIGURE = "Backfill"
 LAST_DAY = dt.date(2020, 12, 24)
 
 
-def backfill(days: int, parallelism: int, warehouse_url: str, per_day: int) -> dict[str, Any]:
+def backfill(days: int, parallelism: int, warehouse_url: str, site_url: str) -> dict[str, Any]:
     """Backfill `days` days ending LAST_DAY; the runs' timings (oldest day first) and memory."""
     from benchmarks.day import postgres_base_url
 
     first_day = LAST_DAY - dt.timedelta(days=days - 1)
     with (
         tempfile.TemporaryDirectory(prefix="wire-bench-backfill-") as tmp,
-        serve_site(first_day, LAST_DAY, per_day=per_day) as site_url,
         airflow(
             postgres_url=postgres_base_url(),
             site_url=site_url,
@@ -69,6 +69,45 @@ def backfill(days: int, parallelism: int, warehouse_url: str, per_day: int) -> d
     return {"wall_seconds": wall, "runs": runs, "memory": memory}
 
 
+def _plain_day(job: tuple[str, str, str, str]) -> tuple[float, float, int]:
+    """One day in a plain worker process: (start, end) wall clock and its articles."""
+    from benchmarks.day import timed_day
+
+    site_url, day, warehouse_url, data_dir = job
+    began = time.time()
+    result = timed_day(
+        base_url=site_url,
+        day=dt.date.fromisoformat(day),
+        warehouse_url=warehouse_url,
+        data_dir=Path(data_dir),
+        run_id=f"plain__{day}",
+    )
+    return began, time.time(), int(result["summary"].get("discovered", 0))
+
+
+def _warm_worker() -> None:
+    from wire_ingest import validate
+
+    validate._import_gx()  # a long-lived worker pays it once, before its first day
+
+
+def plain_processes(
+    days: list[dt.date], processes: int, warehouse_url: str, site_url: str
+) -> dict[str, float]:
+    """The peer: the same stages of `days` in `processes` plain processes (forked, GX imported
+    before the clock starts), each taking the next day as it finishes one, like Airflow's
+    backfill with that many runs at once. Articles/s from the first day's start to the last end."""
+    import multiprocessing
+
+    with tempfile.TemporaryDirectory(prefix="wire-bench-plain-") as tmp:
+        jobs = [(site_url, day.isoformat(), warehouse_url, tmp) for day in days]
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_warm_worker) as pool:
+            done = pool.map(_plain_day, jobs, chunksize=1)
+    span = max(end for _, end, _ in done) - min(start for start, _, _ in done)
+    articles = sum(n for _, _, n in done)
+    return {"articles": articles, "span_seconds": span, "articles_per_second": articles / span}
+
+
 def _articles(run: RunTiming) -> int:
     return int(run.summary.get("discovered", 0))
 
@@ -80,7 +119,8 @@ def _work_ms(run: RunTiming) -> float:
 
 def _table_ms(run: RunTiming) -> float:
     """The same for the stages that read or write the warehouse table (dedupe, load)."""
-    seconds = run.tasks["dedupe"].step_seconds + run.tasks["load"].step_seconds
+    dedupe = float(run.tasks["parse_dedupe"].returned.get("dedupe_seconds", 0.0))
+    seconds = dedupe + run.tasks["load"].step_seconds
     return 1000 * seconds / max(_articles(run), 1)
 
 
@@ -105,7 +145,13 @@ def run(quick: bool) -> dict[str, Any]:
         except Exception as exc:  # no server: say so instead of measuring something else
             why = f"no PostgreSQL at {postgres_base_url()}: {exc}"[:300]
             return {"rows": [unavailable(FIGURE, "articles/s into PostgreSQL", why).to_dict()]}
-        result = backfill(days, parallelism, warehouse_url, per_day)
+        plain_warehouse_url = stack.enter_context(postgres_schema())
+        first_day = LAST_DAY - dt.timedelta(days=days - 1)
+        site_url = stack.enter_context(serve_site(first_day, LAST_DAY, per_day=per_day))
+        result = backfill(days, parallelism, warehouse_url, site_url)
+        # the peer: every 4th day (8 of the 30, old and recent alike) in 4 plain processes
+        plain_days = [first_day + dt.timedelta(days=i) for i in range(1, days, 4)]
+        plain = plain_processes(plain_days, parallelism, plain_warehouse_url, site_url)
 
     runs: list[RunTiming] = sorted(result["runs"], key=lambda r: r.run_id)  # ids carry the day
     memory: TaskMemory = result["memory"]
@@ -119,11 +165,15 @@ def run(quick: bool) -> dict[str, Any]:
             f"articles/s end to end, {days} days, parallelism {parallelism}, PostgreSQL",
             articles / span,
             "articles/s",
+            peer=f"the same stages in {parallelism} plain processes",
+            peer_value=plain["articles_per_second"],
             note=(
                 f"{articles:,} articles ({loaded:,} loaded) in {span:.0f} s from the first run's "
                 f"start to the last run's end ({result['wall_seconds']:.0f} s from the backfill "
                 f"request); Airflow's backfill, {parallelism} runs at once, "
-                "PreloadedLocalExecutor with core parallelism 4"
+                "PreloadedLocalExecutor with core parallelism 4; peer: no orchestrator, "
+                f"{len(plain_days)} of the days ({plain['articles']:,} articles in "
+                f"{plain['span_seconds']:.0f} s), each process taking the next day"
             ),
         ),
         row(
@@ -160,6 +210,7 @@ def run(quick: bool) -> dict[str, Any]:
         "span_seconds": span,
         "articles": articles,
         "loaded": loaded,
+        "plain_processes": plain,
         "peak_rss_mb": memory.peak_mb,
         "peak_uss_mb": memory.peak_uss_mb,
         "per_day": [

@@ -541,6 +541,7 @@ def parse_dedupe_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, 
         **deduped,
         "parsed": parsed["count"],
         "parsed_path": parsed["path"],
+        "dedupe_seconds": deduped["step_seconds"],
         "step_seconds": round(parsed["step_seconds"] + deduped["step_seconds"], 3),
     }
 

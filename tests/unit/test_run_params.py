@@ -72,6 +72,6 @@ def test_parse_dedupe_step_is_parse_then_dedupe(ctx) -> None:  # type: ignore[no
     assert one_task["parsed"] == parsed["count"] == discovered["count"]
     assert one_task["count"] == deduped["count"] > 0
     assert one_task_rows == Path(deduped["path"]).read_text()
-    assert one_task["step_seconds"] > 0
+    assert 0 < one_task["dedupe_seconds"] < one_task["step_seconds"]
     counts = pipeline._load_counts(ctx)
     assert counts["parsed"] == parsed["count"] and "duplicates" in counts
