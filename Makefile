@@ -52,7 +52,7 @@ $(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt
 	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements-peers.txt
 	touch $@
 
-bench: install $(BENCH_VENV)/.installed  ## every benchmark, peers side by side (~16 min on 2 cores): benchmarks/results/latest.md
+bench: install $(BENCH_VENV)/.installed  ## every benchmark, peers side by side (10-17 min on 2 cores): benchmarks/results/latest.md
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 bench-quick: install $(BENCH_VENV)/.installed  ## a subset of the benchmarks in under 2 minutes
