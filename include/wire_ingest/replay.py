@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,9 +89,13 @@ def replay_range(
     feed: str = settings.FEED,
     now: dt.datetime | None = None,
 ) -> list[DayReplay]:
-    """Replay every day from start to end (inclusive); no network, only the landing area."""
+    """Replay every day from start to end (inclusive); no network, only the landing area.
+
+    `base_url`: the site the pages came from; default the feed's declared `base_url`.
+    """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     url = warehouse_url or settings.default_warehouse_url()
+    base_url = base_url or feed_base_url(feed)
     engine = load.make_engine(url)
     try:
         load.ensure_schema(engine)
@@ -122,7 +127,9 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
         ctx, "parse", {"parsed": len(articles), "parse_failed": len(parse_rejects)}
     )
     deduped = pipeline.dedupe_step(ctx, str(pipeline._work(ctx, "parsed.jsonl")))
-    validated = pipeline.validate_step(ctx, deduped["path"], batch_checks=False)
+    validated = pipeline.validate_step(
+        ctx, deduped["path"], batch_checks=False, allowed_hosts=feed_hosts(ctx.feed, ctx.base_url)
+    )
     summary = pipeline.load_step(ctx, validated["path"], dag_id=REPLAY_DAG_ID)
     replayed = [row for row in rows if row.raw_ref and row.id not in unreadable]
     _drop_superseded(engine, replayed, pipeline._all_rejects(ctx))
@@ -143,6 +150,30 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
         outcome.unreadable,
     )
     return outcome
+
+
+def feed_base_url(feed: str) -> str:
+    """A feed's site root: its Airflow Variable in the environment, else its declared base URL."""
+    from wire_ingest import sources
+
+    variable = "WIRE_BASE_URL" if feed == settings.FEED else f"WIRE_BASE_URL_{feed.upper()}"
+    if os.environ.get(f"AIRFLOW_VAR_{variable}"):
+        return os.environ[f"AIRFLOW_VAR_{variable}"]
+    try:
+        return sources.get_source(feed).base_url
+    except sources.SourceConfigError:
+        return settings.LIVE_BASE_URL
+
+
+def feed_hosts(feed: str, base_url: str) -> list[str] | None:
+    """The hosts a feed's article URLs may have, as its own runs validate them (None: the
+    pipeline's default, for a feed that sources.toml does not declare)."""
+    from wire_ingest import source_runs, sources
+
+    try:
+        return source_runs.allowed_hosts(sources.get_source(feed), base_url)
+    except sources.SourceConfigError:
+        return None
 
 
 def _parse_landed(
@@ -197,7 +228,6 @@ def main(argv: list[str] | None = None) -> int:
     """`wire-ingest replay --from D1 --to D2`: prints one JSON line per replayed day."""
     import argparse
     import json
-    import os
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest replay",
@@ -208,14 +238,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="default: --from")
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument(
+        "--feed",
+        default=settings.FEED,
+        help=f"the source whose rejects to replay (a name in sources.toml; default {settings.FEED})",
+    )
+    parser.add_argument(
         "--base-url",
-        default=os.environ.get("AIRFLOW_VAR_WIRE_BASE_URL") or settings.LIVE_BASE_URL,
-        help="the site the pages came from (its host is an allowed URL host)",
+        default=None,
+        help="the site the pages came from (its host is an allowed URL host); default the "
+        "feed's Variable (AIRFLOW_VAR_WIRE_BASE_URL[_<FEED>]) or its declared base_url",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from wire_ingest import sources
+
+    try:
+        sources.get_source(args.feed)
+    except sources.SourceConfigError as exc:
+        parser.error(str(exc))
     outcomes = replay_range(
-        args.start, args.end or args.start, warehouse_url=args.warehouse, base_url=args.base_url
+        args.start,
+        args.end or args.start,
+        warehouse_url=args.warehouse,
+        base_url=args.base_url,
+        feed=args.feed,
     )
     for outcome in outcomes:
         print(json.dumps(dataclasses.asdict(outcome), default=str))

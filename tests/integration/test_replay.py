@@ -11,7 +11,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, replay
+from wire_ingest import load, pipeline, replay, source_runs, sources
+from wire_ingest.wiresim.newscn import NewsCnSite
+from wire_ingest.wiresim.server import start_in_thread
 
 DAY = dt.date(2020, 12, 23)
 STRICT_SHARE = "0.3"  # real English wire copy goes down to ~0.2: this rejects good articles
@@ -123,3 +125,57 @@ def test_replay_of_a_range_without_rejects_does_nothing(sqlite_url: str) -> None
     assert replay.replay_range(DAY, DAY + dt.timedelta(days=2), warehouse_url=sqlite_url) == []
     with pytest.raises(ValueError, match="before"):
         replay.replay_range(DAY, DAY - dt.timedelta(days=1), warehouse_url=sqlite_url)
+
+
+@pytest.mark.slow
+def test_replay_of_a_second_wire_reads_it_with_its_own_adapter_and_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--feed xinhua_en`: the news.cn pages are read with the news.cn adapter, validated against
+    the source's hosts, from its site root (the feed's Variable), without the network."""
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    monkeypatch.setenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE", STRICT_SHARE)
+    monkeypatch.setenv("WIRE_MAX_REJECT_SHARE", "1")
+    with start_in_thread(NewsCnSite(DAY, DAY, per_day=120)) as site:
+        key = {e["url"]: e for e in site.answer_key() if e["page_date"] == DAY.isoformat()}
+        strict = source_runs.run_source_day(
+            sources.get_source("xinhua_en"),
+            DAY,
+            run_id="strict-xinhua",
+            base_url=site.base_url,
+            warehouse_url=url,
+        )
+        base_url = site.base_url
+    assert strict["status"] == "success" and strict["discovered"] == len(key)
+    engine = load.make_engine(url)
+    try:
+        wrongly_rejected = _language_rejects(_rows(engine, load.article_rejects))
+        assert len(wrongly_rejected) >= 2 and wrongly_rejected <= set(key)
+
+        monkeypatch.delenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE")
+        monkeypatch.setenv("AIRFLOW_VAR_WIRE_BASE_URL_XINHUA_EN", base_url)  # the site is gone
+        monkeypatch.setattr(requests.Session, "send", _no_network)
+        args = ["--from", DAY.isoformat(), "--feed", "xinhua_en", "--warehouse", url]
+        assert replay.main(args) == 0
+        outcome = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert outcome["loaded"] == len(wrongly_rejected) and outcome["still_rejected"] == 0
+
+        articles = {row["url"]: row for row in _rows(engine, load.articles)}
+        assert set(articles) == set(key)  # every news.cn page is loaded now
+        assert _rows(engine, load.article_rejects) == []
+        for page in wrongly_rejected:
+            row = articles[page]
+            assert row["feed"] == "xinhua_en" and row["extraction"] == "adapter"
+            assert (row["title"], row["published_at"]) == (
+                key[page]["title"],
+                key[page]["published_at"],
+            )
+            assert row["last_run_id"] == outcome["run_id"]
+    finally:
+        engine.dispose()
+
+
+def test_replay_refuses_a_feed_that_is_not_declared(sqlite_url: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        replay.main(["--from", DAY.isoformat(), "--feed", "nowhere", "--warehouse", sqlite_url])
+    assert exit_info.value.code == 2
