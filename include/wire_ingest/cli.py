@@ -13,7 +13,7 @@ USAGE = """wire-ingest COMMAND [ARGS]
 commands:
   site      serve the local wire site (deterministic copy of Off the Wire) on 127.0.0.1
   parse     parse one saved page: wire-ingest parse FILE --url URL
-  run       run every stage for one day in this process, without Airflow
+  run       run every stage for one day in this process, without Airflow (--source NAME)
   report    print what the warehouse holds: rows, sample titles, last runs, rejects
   replay    re-validate and reload a date range's rejects from the landing area (no network)
   reprocess parse and load a day again from its landing area only (no network)
@@ -21,7 +21,7 @@ commands:
 
 
 def _run(argv: list[str]) -> int:
-    from wire_ingest import pipeline, settings
+    from wire_ingest import pipeline, settings, source_runs, sources
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest run", description="Run one day without Airflow."
@@ -30,23 +30,54 @@ def _run(argv: list[str]) -> int:
         "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
     )
     parser.add_argument(
-        "--base-url", default=settings.LIVE_BASE_URL, help="site root (default: live)"
+        "--source",
+        default=settings.FEED,
+        help=f"a source declared in sources.toml (default {settings.FEED})",
     )
-    parser.add_argument("--listing-path", default=settings.DEFAULT_LISTING_PATH)
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        help="site root (default: the source's Variable AIRFLOW_VAR_WIRE_BASE_URL[_<SOURCE>] "
+        "from the environment, else its declared base_url: the live site)",
+    )
+    parser.add_argument(
+        "--listing-path",
+        default=None,
+        help=f"{settings.FEED} only: the listing page (default {settings.DEFAULT_LISTING_PATH})",
+    )
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
     parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
+    try:
+        source = sources.get_source(args.source)
+    except sources.SourceConfigError as exc:
+        parser.error(str(exc))
+    if args.listing_path and source.name != settings.FEED:
+        parser.error("--listing-path is for the default source; others declare listing_paths")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     run_id = args.run_id or f"cli__{args.day.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    ctx = pipeline.plan_run(
-        run_id=run_id,
-        target_day=args.day,
-        base_url=args.base_url,
-        warehouse_url=args.warehouse,
-        landing_url=args.landing,
-    )
-    summary = pipeline.run_day(ctx, listing_path=args.listing_path)
+    base_url = args.base_url or source_runs.site_root(source.name)
+    if source.name == settings.FEED:  # the hand-written wire_ingest DAG's stages
+        ctx = pipeline.plan_run(
+            run_id=run_id,
+            target_day=args.day,
+            base_url=base_url,
+            warehouse_url=args.warehouse,
+            landing_url=args.landing,
+        )
+        summary = pipeline.run_day(
+            ctx, listing_path=args.listing_path or settings.DEFAULT_LISTING_PATH
+        )
+    else:  # a generated wire_<source> DAG's stages
+        summary = source_runs.run_source_day(
+            source,
+            args.day,
+            run_id=run_id,
+            base_url=base_url,
+            warehouse_url=args.warehouse,
+            landing_url=args.landing,
+        )
     print(json.dumps(summary, sort_keys=True))
     return 0
 

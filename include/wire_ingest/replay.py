@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, settings, storage
+from wire_ingest import load, pipeline, settings, source_runs, storage
 from wire_ingest.models import Article, Rejection, RunContext
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,7 @@ def replay_range(
     """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     url = warehouse_url or settings.default_warehouse_url()
-    base_url = base_url or feed_base_url(feed)
+    base_url = base_url or source_runs.site_root(feed)
     engine = load.make_engine(url)
     try:
         load.ensure_schema(engine)
@@ -128,7 +127,10 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
     )
     deduped = pipeline.dedupe_step(ctx, str(pipeline._work(ctx, "parsed.jsonl")))
     validated = pipeline.validate_step(
-        ctx, deduped["path"], batch_checks=False, allowed_hosts=feed_hosts(ctx.feed, ctx.base_url)
+        ctx,
+        deduped["path"],
+        batch_checks=False,
+        allowed_hosts=source_runs.feed_hosts(ctx.feed, ctx.base_url),
     )
     summary = pipeline.load_step(ctx, validated["path"], dag_id=REPLAY_DAG_ID)
     replayed = [row for row in rows if row.raw_ref and row.id not in unreadable]
@@ -150,30 +152,6 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
         outcome.unreadable,
     )
     return outcome
-
-
-def feed_base_url(feed: str) -> str:
-    """A feed's site root: its Airflow Variable in the environment, else its declared base URL."""
-    from wire_ingest import sources
-
-    variable = "WIRE_BASE_URL" if feed == settings.FEED else f"WIRE_BASE_URL_{feed.upper()}"
-    if os.environ.get(f"AIRFLOW_VAR_{variable}"):
-        return os.environ[f"AIRFLOW_VAR_{variable}"]
-    try:
-        return sources.get_source(feed).base_url
-    except sources.SourceConfigError:
-        return settings.LIVE_BASE_URL
-
-
-def feed_hosts(feed: str, base_url: str) -> list[str] | None:
-    """The hosts a feed's article URLs may have, as its own runs validate them (None: the
-    pipeline's default, for a feed that sources.toml does not declare)."""
-    from wire_ingest import source_runs, sources
-
-    try:
-        return source_runs.allowed_hosts(sources.get_source(feed), base_url)
-    except sources.SourceConfigError:
-        return None
 
 
 def _parse_landed(

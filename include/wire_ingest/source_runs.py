@@ -180,6 +180,32 @@ def run_source_day(
     return pipeline.load_step(ctx, validated["path"], dag_id=source.dag)
 
 
+def site_root(feed: str) -> str:
+    """A feed's site root outside Airflow: its Variable from the environment
+    (`AIRFLOW_VAR_WIRE_BASE_URL` for the default feed, `AIRFLOW_VAR_WIRE_BASE_URL_<FEED>` for
+    the others, as the DAGs read them), else its declared `base_url`, else the live site."""
+    from wire_ingest import sources
+
+    variable = "WIRE_BASE_URL" if feed == settings.FEED else f"WIRE_BASE_URL_{feed.upper()}"
+    if os.environ.get(f"AIRFLOW_VAR_{variable}"):
+        return os.environ[f"AIRFLOW_VAR_{variable}"]
+    try:
+        return sources.get_source(feed).base_url
+    except sources.SourceConfigError:
+        return settings.LIVE_BASE_URL
+
+
+def feed_hosts(feed: str, base_url: str) -> list[str] | None:
+    """The hosts a feed's article URLs may have, as its own runs validate them (None: the
+    pipeline's default, for a feed that sources.toml does not declare)."""
+    from wire_ingest import sources
+
+    try:
+        return allowed_hosts(sources.get_source(feed), base_url)
+    except sources.SourceConfigError:
+        return None
+
+
 def allowed_hosts(source: Source, base_url: str) -> list[str]:
     """The source's declared hosts plus the host actually read (the local site in tests)."""
     from wire_ingest import urls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,44 @@ def test_too_many_rejects_fail_the_run_but_keep_the_rejects(
     assert "failed validation" in run["message"]
     assert rejects == run["rejected"] > 0
     assert loaded == 0  # nothing half-loaded: the gate stops the batch before the load
+
+
+@pytest.mark.slow
+def test_the_run_command_runs_a_declared_source_by_name(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`wire-ingest run --source xinhua_en`: the generated DAG's stages for news.cn, no Airflow."""
+    from wire_ingest import cli
+    from wire_ingest.wiresim.newscn import NewsCnSite
+    from wire_ingest.wiresim.server import start_in_thread
+
+    with start_in_thread(NewsCnSite(DAY, DAY, per_day=40)) as site:
+        key = [e for e in site.answer_key() if e["page_date"] == DAY.isoformat()]
+        args = ["run", "--source", "xinhua_en", "--day", DAY.isoformat()]
+        args += ["--base-url", site.base_url, "--warehouse", sqlite_url, "--run-id", "cli-xinhua"]
+        assert cli.main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["status"] == "success" and summary["loaded"] == len(key) > 0
+    engine = load.make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            run = conn.execute(
+                sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == "cli-xinhua")
+            ).one()
+            feeds = conn.execute(sa.select(load.articles.c.feed).distinct()).scalars().all()
+    finally:
+        engine.dispose()
+    assert (run.feed, run.dag_id, run.loaded) == ("xinhua_en", "wire_xinhua_en", len(key))
+    assert feeds == ["xinhua_en"]
+
+
+def test_the_run_command_refuses_an_undeclared_source_or_a_misplaced_option() -> None:
+    from wire_ingest import cli
+
+    for args in (
+        ["run", "--source", "nowhere", "--day", DAY.isoformat()],
+        ["run", "--source", "xinhua_en", "--day", DAY.isoformat(), "--listing-path", "/x.htm"],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(args)
+        assert exit_info.value.code == 2
