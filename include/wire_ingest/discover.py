@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -141,6 +142,7 @@ def discover_day(
     limiter: HostLimiter,
     writer: LandingWriter | None,
     start_url: str | None = None,
+    refuse: Callable[[str], str | None] | None = None,
 ) -> DiscoveryResult:
     """Collect `day`'s article links, walking listing pages newest first only as far as needed.
 
@@ -148,6 +150,8 @@ def discover_day(
     settings.max_listing_pages (an error: the day may be incomplete). A page that fails to fetch
     or has no article links is an error and ends the walk; the caller decides what that means.
     `start_url` starts the walk at a later listing page (one known to hold only newer items).
+    `refuse` says why a listing page may not be fetched (robots.txt), or None: a refused page is
+    an error and ends the walk, like a failed one.
     """
     target = day.isoformat()
     found: dict[str, ListingItem] = {}
@@ -166,6 +170,10 @@ def discover_day(
             )
             break
         visited.add(url)
+        refusal = refuse(url) if refuse is not None else None
+        if refusal is not None:
+            errors.append(f"listing page {pages_fetched + 1} ({url}): {refusal}")
+            break
         page = fetch_page(session, url, settings=settings, limiter=limiter)
         pages_fetched += 1
         if writer is not None:

@@ -261,13 +261,15 @@ def _walk_listing(
                 ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
             ) as writer,
         ):
-            if fs.obey_robots:
+            refuse = None
+            if fs.obey_robots:  # every listing page, not just the first, is asked for
                 robots = fetch_state.RobotsRules(
                     session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
                 )
                 refusal = robots.check(first_page)
                 if refusal is not None:
                     raise RuntimeError(f"cannot walk the listing {first_page}: {refusal}")
+                refuse = robots.check
 
             def walk(start_url: str | None) -> Any:
                 return discover.discover_day(
@@ -279,6 +281,7 @@ def _walk_listing(
                     limiter=limiter,
                     writer=writer,
                     start_url=start_url,
+                    refuse=refuse,
                 )
 
             found = walk(

@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -101,8 +102,12 @@ def next_listing_url(source: Source, url: str, page: ListingLinks, number: int) 
 def discover_source_step(
     ctx: RunContext, source: Source, *, fetch_settings: settings.FetchSettings | None = None
 ) -> dict[str, Any]:
-    """Walk each listing of the source newest first; keep the target day's article links."""
-    from wire_ingest import fetch, storage
+    """Walk each listing of the source newest first; keep the target day's article links.
+
+    Every listing page is asked of the site's robots.txt first (unless `obey_robots` is off).
+    """
+
+    from wire_ingest import fetch, fetch_state, storage
 
     fs = fetch_settings or fetch_settings_for(source)
     read_listing = listing_reader(source)
@@ -117,10 +122,21 @@ def discover_source_step(
         ) as writer,
     ):
         limiter = fetch.RateLimiter(fs.max_requests_per_second)
+        robots = (
+            fetch_state.RobotsRules(
+                session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
+            )
+            if fs.obey_robots
+            else None
+        )
         for path in source.listing_paths:
             url: str | None = ctx.base_url + path
             number = 1
             while url is not None and number <= fs.max_listing_pages:
+                refusal = robots.check(url) if robots is not None else None
+                if refusal is not None:
+                    errors.append(f"listing {url}: {refusal}")
+                    break
                 fetched = fetch.fetch_page(session, url, settings=fs, limiter=limiter)
                 fetch.land_page(writer, fetched)
                 pages += 1

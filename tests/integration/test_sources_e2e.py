@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -108,3 +109,34 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
             china_url = shared.replace(news_cn_site.base_url, china_site.base_url)
             assert row.duplicate_of == china_ids[china_url], entry["url"]
     assert sum(1 for e in day_key if e["shared_with_url"]) >= 20
+
+
+class _NewsCnDisallowingPage2(NewsCnSite):
+    """news.cn whose robots.txt forbids the listing's second page."""
+
+    def _render(self, path: str, base: str) -> Any:
+        if path == "/robots.txt":
+            body = b"User-agent: *\nDisallow: /list/latestnews_2.htm\n"
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, body
+        return super()._render(path, base)
+
+
+def test_a_declared_source_asks_robots_txt_for_every_listing_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")
+    older = DAY - dt.timedelta(days=1)  # below the whole newer day: past the first listing page
+    with start_in_thread(_NewsCnDisallowingPage2(older, DAY, per_day=60)) as site:
+        ctx = pipeline.plan_run(
+            run_id="robots",
+            target_day=older,
+            base_url=site.base_url,
+            warehouse_url=f"sqlite:///{tmp_path / 'warehouse.db'}",
+            feed="xinhua_en",
+        )
+        with pytest.raises(RuntimeError, match=r"disallowed by robots\.txt"):
+            source_runs.discover_source_step(ctx, sources.get_source("xinhua_en"))
+        asked = [path for _method, path, _status in site.request_log]
+    assert asked[0] == "/robots.txt" and "/list/latestnews.htm" in asked
+    assert "/list/latestnews_2.htm" not in asked

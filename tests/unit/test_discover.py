@@ -12,6 +12,7 @@ import pytest
 
 from wire_ingest.discover import DiscoveryResult, article_page_date, discover_day, parse_listing
 from wire_ingest.fetch import RateLimiter, make_session
+from wire_ingest.fetch_state import RobotsRules
 from wire_ingest.settings import FetchSettings
 from wire_ingest.storage import LandingWriter, iter_landed
 
@@ -217,17 +218,21 @@ def walk(
     fetch_settings: FetchSettings | None = None,
     writer: LandingWriter | None = None,
     listing_path: str = "/world/node_1.htm",
+    obey_robots: bool = False,
 ) -> DiscoveryResult:
     fetch_settings = fetch_settings or settings()
     with make_session(fetch_settings) as session:
+        limiter = RateLimiter(0)
+        robots = RobotsRules(session=session, settings=fetch_settings, limiter=limiter)
         return discover_day(
             site.base,
             listing_path,
             day,
             session=session,
             settings=fetch_settings,
-            limiter=RateLimiter(0),
+            limiter=limiter,
             writer=writer,
+            refuse=robots.check if obey_robots else None,
         )
 
 
@@ -307,3 +312,16 @@ def test_walk_without_pagination_follows_page_names_until_404(serve: Serve) -> N
     assert (ids(result), result.errors) == ([201, 202], [])
     assert result.pages_fetched == 3
     assert site.requested[-1] == "/world/node_9_3.htm"
+
+
+def test_robots_txt_is_asked_for_every_listing_page(serve: Serve) -> None:
+    pages = listing_pages(LISTING)
+    pages["/robots.txt"] = (200, b"User-agent: *\nDisallow: /world/node_1_3.htm\n")
+    site = serve(pages)
+    result = walk(site, D - 2 * BEFORE, obey_robots=True)  # the day starts on page 3
+    assert result.items == [] and result.pages_fetched == 2
+    assert result.errors == [
+        f"listing page 3 ({site.base}/world/node_1_3.htm): disallowed by robots.txt of "
+        f"{site.base.removeprefix('http://')}"
+    ]
+    assert site.requested == ["/robots.txt", "/world/node_1.htm", "/world/node_1_2.htm"]
