@@ -106,8 +106,7 @@ def discover_source_step(
 
     Every listing page is asked of the site's robots.txt first (unless `obey_robots` is off).
     """
-
-    from wire_ingest import fetch, fetch_state, storage
+    from wire_ingest import fetch, fetch_state, load, storage
 
     fs = fetch_settings or fetch_settings_for(source)
     read_listing = listing_reader(source)
@@ -115,45 +114,51 @@ def discover_source_step(
     found: dict[str, ListingItem] = {}
     errors: list[str] = []
     pages = 0
-    with (
-        fetch.make_session(fs) as session,
-        storage.LandingWriter(
-            ctx.landing_url, ctx.feed, ctx.target_day, "listing", pipeline.run_key(ctx.run_id)
-        ) as writer,
-    ):
-        limiter = fetch.RateLimiter(fs.max_requests_per_second)
-        robots = (
-            fetch_state.RobotsRules(
-                session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
+    engine = load.make_engine(ctx.warehouse_url)
+    try:
+        load.ensure_schema(engine)
+        # the per-host limit every run and task shares through the warehouse, as for articles
+        limiter = pipeline._host_limiter(engine, fs)
+        with (
+            fetch.make_session(fs) as session,
+            storage.LandingWriter(
+                ctx.landing_url, ctx.feed, ctx.target_day, "listing", pipeline.run_key(ctx.run_id)
+            ) as writer,
+        ):
+            robots = (
+                fetch_state.RobotsRules(
+                    session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
+                )
+                if fs.obey_robots
+                else None
             )
-            if fs.obey_robots
-            else None
-        )
-        for path in source.listing_paths:
-            url: str | None = ctx.base_url + path
-            number = 1
-            while url is not None and number <= fs.max_listing_pages:
-                refusal = robots.check(url) if robots is not None else None
-                if refusal is not None:
-                    errors.append(f"listing {url}: {refusal}")
-                    break
-                fetched = fetch.fetch_page(session, url, settings=fs, limiter=limiter)
-                fetch.land_page(writer, fetched)
-                pages += 1
-                if not fetched.result.ok:
-                    errors.append(f"listing {url}: {fetched.result.error}")
-                    break
-                listing = read_listing(fetched.body, fetched.result.final_url, number)
-                if not listing.items:
-                    errors.append(f"listing {url} has no article links: layout changed?")
-                    break
-                for item in listing.items:
-                    if item.page_date == target and source.is_article_url(item.url):
-                        found.setdefault(item.url, item)
-                if all(item.page_date < target for item in listing.items):
-                    break
-                url = next_listing_url(source, url, listing, number)
-                number += 1
+            for path in source.listing_paths:
+                url: str | None = ctx.base_url + path
+                number = 1
+                while url is not None and number <= fs.max_listing_pages:
+                    refusal = robots.check(url) if robots is not None else None
+                    if refusal is not None:
+                        errors.append(f"listing {url}: {refusal}")
+                        break
+                    fetched = fetch.fetch_page(session, url, settings=fs, limiter=limiter)
+                    fetch.land_page(writer, fetched)
+                    pages += 1
+                    if not fetched.result.ok:
+                        errors.append(f"listing {url}: {fetched.result.error}")
+                        break
+                    listing = read_listing(fetched.body, fetched.result.final_url, number)
+                    if not listing.items:
+                        errors.append(f"listing {url} has no article links: layout changed?")
+                        break
+                    for item in listing.items:
+                        if item.page_date == target and source.is_article_url(item.url):
+                            found.setdefault(item.url, item)
+                    if all(item.page_date < target for item in listing.items):
+                        break
+                    url = next_listing_url(source, url, listing, number)
+                    number += 1
+    finally:
+        engine.dispose()
     if errors and not found:
         raise RuntimeError(f"discovery found no articles for {target}: {'; '.join(errors)}")
     for error in errors:

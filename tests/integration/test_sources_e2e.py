@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,3 +141,31 @@ def test_a_declared_source_asks_robots_txt_for_every_listing_page(
         asked = [path for _method, path, _status in site.request_log]
     assert asked[0] == "/robots.txt" and "/list/latestnews.htm" in asked
     assert "/list/latestnews_2.htm" not in asked
+
+
+def test_a_declared_sources_listing_walk_takes_the_shared_per_host_slots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, news_cn_site: RunningSite
+) -> None:
+    """The listing pages of a declared source count against the per-host limit that every
+    process shares through the warehouse, as its article fetches do."""
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WIRE_MAX_RPS", "50")
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    ctx = pipeline.plan_run(
+        run_id="slots",
+        target_day=DAY,
+        base_url=news_cn_site.base_url,
+        warehouse_url=url,
+        feed="xinhua_en",
+    )
+    source = sources.get_source("xinhua_en")
+    fast = dataclasses.replace(source_runs.fetch_settings_for(source), max_requests_per_second=50)
+    found = source_runs.discover_source_step(ctx, source, fetch_settings=fast)
+    assert found["count"] > 0
+    engine = load.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            hosts = conn.execute(sa.select(load.host_rate_slots.c.host)).scalars().all()
+    finally:
+        engine.dispose()
+    assert hosts == [news_cn_site.base_url.removeprefix("http://").split(":")[0]]
