@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -66,6 +67,68 @@ def test_send_posts_one_message_with_task_error_and_link(
         "http://airflow.example:8080/dags/wire_ingest/runs/manual__2020-12-23/tasks/fetch"
     )
     assert "task fetch failed" in message["text"] and message["url"] in message["text"]
+
+
+def test_send_mails_the_alert_through_the_smtp_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WIRE_ALERT_EMAIL: the alert goes out through Airflow's smtp provider and the
+    `smtp_default` connection, here to an SMTP server on loopback (aiosmtpd)."""
+    import email
+    import json
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list[tuple[list[str], email.message.Message]] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        connection = {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": port,
+            "extra": {
+                "from_email": "wire-ingest@example.org",
+                "disable_ssl": True,
+                "disable_tls": True,
+                "retry_limit": 0,
+                "timeout": 10,
+            },
+        }
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(connection))
+        monkeypatch.setenv(alerts.EMAIL_TO_ENV, "ops@example.org, desk@example.org")
+        monkeypatch.delenv(alerts.WEBHOOK_URL_ENV, raising=False)
+        alert = alerts.Alert(
+            kind="task_failed",
+            dag_id="wire_ingest",
+            run_id="mail_test_run",
+            task_id="fetch",
+            error="RuntimeError: the site is down",
+            url="http://127.0.0.1:8080/dags/wire_ingest/runs/mail_test_run/tasks/fetch",
+        )
+        alerts.send(alert)
+    finally:
+        controller.stop()
+    ((recipients, message),) = received
+    assert recipients == ["ops@example.org", "desk@example.org"]
+    assert message["From"] == "wire-ingest@example.org"
+    assert message["Subject"] == "[wire_ingest] task failed: mail_test_run"
+    html = next(
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() == "text/html"
+    )
+    assert "RuntimeError: the site is down" in html and alert.url in html
 
 
 def test_deadline_callback_skips_runs_created_after_their_deadline(
