@@ -106,6 +106,7 @@ articles = sa.Table(
     sa.Column("story_id", sa.String(64), nullable=True, index=True),
     sa.Column("version_kind", sa.String(32), nullable=True),  # from the headline prefix
     sa.Column("version_rank", sa.Integer, nullable=True),  # higher = later, fuller version
+    sa.Column("editor", sa.String(200), nullable=True),  # where the page names one (news.cn)
 )
 
 # The persisted MinHash LSH index of article bodies: one row per (band bucket, article).
@@ -251,6 +252,7 @@ CONTENT_COLUMNS: tuple[str, ...] = (
     "raw_ref",
     "extraction",
     "story_id",
+    "editor",
     "version_kind",
     "version_rank",
 )
@@ -443,6 +445,7 @@ def article_row(article: Article) -> dict[str, Any]:
         "raw_ref": article.raw_ref,
         "extraction": article.extraction,
         "story_id": article.story_id,
+        "editor": article.editor,
         "version_kind": version.kind,
         "version_rank": version.rank,
     }

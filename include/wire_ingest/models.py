@@ -73,6 +73,7 @@ class Article(_Record):
     duplicate_of: str | None = None  # article_id of the article this one repeats (set by dedupe)
     extraction: str = "adapter"  # what read the page: adapter | fallback | generic (extract.py)
     story_id: str | None = None  # article_id of the story's earliest version (set by dedupe)
+    editor: str | None = None  # the editor the page names, where the site shows one (news.cn)
 
 
 @dataclass(frozen=True, slots=True)

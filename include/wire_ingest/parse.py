@@ -300,6 +300,7 @@ def article_from_parts(
     raw_ref: str | None,
     extraction: str = extract.ADAPTER,
     section: str | None = None,
+    editor: str | None = None,
 ) -> Article:
     """The Article for fields an adapter (or the generic extractor) read; ids and hash derived."""
     body = "\n\n".join(paragraphs)
@@ -320,6 +321,7 @@ def article_from_parts(
         page_date=page_date.isoformat() if page_date else "",
         raw_ref=raw_ref,
         extraction=extraction,
+        editor=editor or None,
     )
 
 

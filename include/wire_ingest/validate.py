@@ -279,6 +279,12 @@ def build_suite(
         gxe.ExpectColumnValueLengthsToBeBetween(
             column="story_id", min_value=1, description="story_id is null or not empty"
         ),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="editor",
+            min_value=1,
+            max_value=200,
+            description="editor is null or a name of 1-200 characters",
+        ),
         gxe.ExpectColumnValuesToBeInSet(
             column="extraction",
             value_set=["adapter", "fallback", "generic"],

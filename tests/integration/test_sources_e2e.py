@@ -78,9 +78,15 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
                         load.articles.c.extraction,
                         load.articles.c.title,
                         load.articles.c.published_at,
+                        load.articles.c.editor,
                     ).where(load.articles.c.feed == "xinhua_en")
                 )
             }
+            china_editors = set(
+                conn.execute(
+                    sa.select(load.articles.c.editor).where(load.articles.c.feed == "china_org_cn")
+                ).scalars()
+            )
             china_ids = {
                 r.url: r.article_id
                 for r in conn.execute(
@@ -95,12 +101,14 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
     finally:
         engine.dispose()
     assert run.dag_id == "wire_xinhua_en" and run.feed == "xinhua_en"
+    assert china_editors == {None}  # china.org.cn pages name no editor
     for entry in day_key:
         row = rows[entry["url"]]
-        assert (row.title, row.published_at, row.extraction) == (
+        assert (row.title, row.published_at, row.extraction, row.editor) == (
             entry["title"],
             entry["published_at"],
             "adapter",
+            entry["editor"],  # the page's editor is kept, not dropped
         )
         shared = entry["shared_with_url"]
         if shared is None:

@@ -53,8 +53,8 @@ def test_adapter_matches_the_answer_key_exactly(
             for name in FIELDS
             if getattr(article, name) != entry[name]
         ]
-        if page.editor != entry["editor"]:
-            wrong.append(f"{entry['url']} editor {page.editor!r} != {entry['editor']!r}")
+        if page.editor != entry["editor"] or article.editor != (entry["editor"] or None):
+            wrong.append(f"{entry['url']} editor {article.editor!r} != {entry['editor']!r}")
         if len(page.pages) != entry["pages"]:
             wrong.append(f"{entry['url']} pages {len(page.pages)} != {entry['pages']}")
         assert (article.extraction, article.feed, article.section) == (

@@ -72,6 +72,7 @@ def valid_batch() -> list[Article]:
         make_article(4, published_at="2020-12-22T17:00:00Z"),  # 01:00 on the 23rd in Beijing
         make_article(5, url=local_url, canonical_url=local_url),
         make_article(6, section="china", title="Urgent: x" * 33),  # 297 chars
+        make_article(7, editor="huaxia"),
     ]
 
 
@@ -206,6 +207,13 @@ DEFECTS: dict[str, tuple[dict[str, Any], str, str, Any]] = {
         "expect_column_values_to_be_between",
         "english_stopword_share",
         0.0,
+    ),
+    "empty editor": ({"editor": ""}, "expect_column_value_lengths_to_be_between", "editor", 0),
+    "editor is a paragraph": (
+        {"editor": "x" * 201},
+        "expect_column_value_lengths_to_be_between",
+        "editor",
+        201,
     ),
 }
 DUPLICATE_ID = "china_org_cn:duplicate"

@@ -162,7 +162,9 @@ def parse_article(
                 published_at=page.published_at,
                 raw_paragraphs=raw_paragraphs,
             )
-            return dataclasses.replace(article, section=section_from_url(url))
+            return dataclasses.replace(
+                article, section=section_from_url(url), editor=page.editor or None
+            )
         except extract.GenericExtractionFailed:
             pass  # what the adapter found (if anything) stands
     dateline, paragraphs = parse.clean_paragraphs(raw_paragraphs)
@@ -180,6 +182,7 @@ def parse_article(
         paragraphs=paragraphs,
         raw_ref=raw_ref,
         section=section_from_url(url),
+        editor=page.editor,
     )
 
 
