@@ -90,7 +90,8 @@ def replay_range(
 ) -> list[DayReplay]:
     """Replay every day from start to end (inclusive); no network, only the landing area.
 
-    `base_url`: the site the pages came from; default the feed's declared `base_url`.
+    `base_url`: the site the pages came from; default `source_runs.site_root(feed)` (the feed's
+    Variable from the environment, else its declared base_url).
     """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     url = warehouse_url or settings.default_warehouse_url()
