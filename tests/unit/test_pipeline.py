@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,29 @@ def test_discover_hands_the_plan_to_later_tasks(tmp_path, monkeypatch) -> None: 
     assert xcom["path"] == "/x/discovered.jsonl" and xcom["count"] == 3
     assert json.loads(json.dumps(xcom)) == xcom  # what XCom stores: plain JSON
     assert airflow_support.plan_of(xcom) == ctx
+
+
+def test_plan_from_context_takes_the_day_param_over_the_logical_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.definitions.param import ParamsDict
+
+    from wire_ingest import airflow_support
+
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW_VAR_WIRE_BASE_URL_XINHUA_EN", "http://127.0.0.1:9")
+    monkeypatch.setenv("AIRFLOW_CONN_WIRE_WAREHOUSE", f"sqlite:///{tmp_path / 'w.db'}")
+    context = {
+        "run_id": "manual__x",
+        "params": ParamsDict({"day": "2020-12-21"}),
+        "logical_date": dt.datetime(2020, 12, 24, tzinfo=dt.UTC),
+    }
+    planned = airflow_support.plan_from_context(
+        context,
+        feed="xinhua_en",
+        base_url_variable="wire_base_url_xinhua_en",
+        default_base_url="https://english.news.cn",
+    )
+    assert planned["target_day"] == "2020-12-21" and planned["feed"] == "xinhua_en"
+    assert planned["base_url"] == "http://127.0.0.1:9"
+    assert planned["warehouse_url"] == f"sqlite:///{tmp_path / 'w.db'}"
