@@ -17,7 +17,9 @@ counts to `ingest_runs`.
 
 **Settings**: Variable `wire_base_url` (site root, default the live site; `AIRFLOW_VAR_WIRE_BASE_URL`
 works), Variable `wire_listing_path`, connection `wire_warehouse` (sqlite or postgres; default the
-SQLite file under `WIRE_DATA_DIR`). Fetching is polite by default: `WIRE_MAX_RPS` (1/s per host).
+SQLite file under `WIRE_DATA_DIR`). Schedule, time zone, fetch pool, rate limit and default listing
+page come from `[sources.china_org_cn]` in `include/wire_ingest/sources.toml`. Fetching is polite
+by default: the source's `rate_limit_rps` (1/s per host), or `WIRE_MAX_RPS` when set.
 
 **Outcome**: the `load` task's XCom `return_value` is the run's summary (target day, status, every
 stage's count); the same row is in the warehouse table `ingest_runs`.
@@ -35,7 +37,11 @@ import os
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
-from wire_ingest import alerts, settings
+from wire_ingest import alerts, settings, sources
+
+# The feed's declared settings ([sources.china_org_cn] in include/wire_ingest/sources.toml):
+# schedule, time zone, fetch pool, rate limit and listing page, as for the generated DAGs.
+SOURCE = sources.get_source(settings.FEED)
 
 DEFAULT_ARGS = {
     "owner": "wire-ingest",
@@ -56,12 +62,12 @@ def _record_failure(context: dict) -> None:
 
 @dag(
     dag_id="wire_ingest",
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=settings.TIMEZONE),
-    start_date=pendulum.datetime(2020, 1, 1, tz=settings.TIMEZONE),
+    schedule=CronDataIntervalTimetable(SOURCE.schedule, timezone=SOURCE.timezone),
+    start_date=pendulum.datetime(2020, 1, 1, tz=SOURCE.timezone),
     catchup=False,
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
-    tags=["wire", "xinhua", settings.FEED],
+    tags=["wire", "xinhua", SOURCE.name],
     doc_md=__doc__,
     params={
         "day": Param(
@@ -96,34 +102,36 @@ def wire_ingest() -> None:
     # Five tasks: `discover` also fixes the run's plan and hands it on in its XCom, and parsing and
     # deduplication are one task, since each task costs a fork, a DAG parse and a scheduling
     # round trip, about as much as those stages' own work on a day (see `make bench`).
-    @task(pool=settings.FETCH_POOL)
+    @task(pool=SOURCE.pool)
     def discover(**context: object) -> dict:
         """Fix the run's target day, source and warehouse; walk the listing pages back to the
         target day and keep them in the landing area."""
         from airflow.sdk import Variable
 
-        from wire_ingest import airflow_support, pipeline
+        from wire_ingest import airflow_support, pipeline, source_runs
 
         planned = airflow_support.plan_from_context(context)
         params = context.get("params") or {}
         discovered = pipeline.discover_step(
             pipeline.context_from_dict(planned),
             listing_path=Variable.get(
-                settings.LISTING_PATH_VARIABLE, default=settings.DEFAULT_LISTING_PATH
+                settings.LISTING_PATH_VARIABLE, default=SOURCE.listing_paths[0]
             ),
+            fetch_settings=source_runs.fetch_settings_for(SOURCE),
             max_pages=params.get("max_pages"),
             reprocess=bool(params.get("reprocess")),
         )
         return airflow_support.with_plan(discovered, planned)
 
-    @task(pool=settings.FETCH_POOL)
+    @task(pool=SOURCE.pool)
     def fetch(discovered: dict, params: dict | None = None) -> dict:
         """Fetch every article page into the landing area (WARC); reprocess: the landed ones."""
-        from wire_ingest import airflow_support, pipeline
+        from wire_ingest import airflow_support, pipeline, source_runs
 
         return pipeline.fetch_step(
             airflow_support.plan_of(discovered),
             discovered["path"],
+            fetch_settings=source_runs.fetch_settings_for(SOURCE),
             reprocess=bool((params or {}).get("reprocess")),
         )
 

@@ -43,7 +43,7 @@ def _run(argv: list[str]) -> int:
     parser.add_argument(
         "--listing-path",
         default=None,
-        help=f"{settings.FEED} only: the listing page (default {settings.DEFAULT_LISTING_PATH})",
+        help=f"{settings.FEED} only: the listing page (default: its first listing_paths entry)",
     )
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
@@ -67,7 +67,9 @@ def _run(argv: list[str]) -> int:
             landing_url=args.landing,
         )
         summary = pipeline.run_day(
-            ctx, listing_path=args.listing_path or settings.DEFAULT_LISTING_PATH
+            ctx,
+            listing_path=args.listing_path or source.listing_paths[0],
+            fetch_settings=source_runs.fetch_settings_for(source),
         )
     else:  # a generated wire_<source> DAG's stages
         summary = source_runs.run_source_day(

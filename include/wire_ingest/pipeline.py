@@ -309,7 +309,7 @@ def _keep_own_links(ctx: RunContext, found: Any) -> tuple[Any, list[Rejection]]:
     from wire_ingest import fetch_state
 
     local = fetch_state.is_local_source(ctx.base_url)
-    hosts = _allowed_hosts(ctx.base_url)
+    hosts = _allowed_hosts(ctx.feed, ctx.base_url)
     kept: list[ListingItem] = []
     refused: list[Rejection] = []
     for item in found.items:
@@ -564,7 +564,7 @@ def validate_step(
     from wire_ingest import data_docs, validate
 
     articles = [Article.from_dict(row) for row in _read_jsonl(deduped_path)]
-    hosts = list(allowed_hosts or _allowed_hosts(ctx.base_url))
+    hosts = list(allowed_hosts or _allowed_hosts(ctx.feed, ctx.base_url))
     result = validate.validate_articles(
         articles, target_day=ctx.target_day, allowed_hosts=hosts, run_id=ctx.run_id, feed=ctx.feed
     )
@@ -600,11 +600,14 @@ def validate_step(
     return {"path": str(path), "count": len(result.passed)}
 
 
-def _allowed_hosts(base_url: str) -> list[str]:
-    from wire_ingest import urls
+def _allowed_hosts(feed: str, base_url: str) -> list[str]:
+    """The feed's declared hosts (sources.toml) and the host actually read."""
+    from wire_ingest import source_runs, urls
 
-    host = urls.host_of(base_url)
-    return sorted({host, *settings.ALLOWED_HOSTS})
+    declared = source_runs.feed_hosts(feed, base_url)
+    if declared is not None:
+        return declared
+    return sorted({urls.host_of(base_url), *settings.ALLOWED_HOSTS})
 
 
 @_timed

@@ -32,15 +32,15 @@ ListingReader = Callable[[bytes, str, int], ListingLinks]
 
 
 def fetch_settings_for(source: Source) -> settings.FetchSettings:
-    """The environment's fetch settings, at the source's rate unless WIRE_MAX_RPS is set."""
+    """The environment's fetch settings, with the source's rate limit and listing depth where
+    the environment does not set them (WIRE_MAX_RPS, WIRE_MAX_LISTING_PAGES)."""
     base = settings.FetchSettings.from_env()
-    if os.environ.get("WIRE_MAX_RPS", "").strip():
-        return base
-    return dataclasses.replace(
-        base,
-        max_requests_per_second=source.rate_limit_rps,
-        max_listing_pages=source.max_listing_pages,
-    )
+    declared: dict[str, Any] = {}
+    if not os.environ.get("WIRE_MAX_RPS", "").strip():
+        declared["max_requests_per_second"] = source.rate_limit_rps
+    if not os.environ.get("WIRE_MAX_LISTING_PAGES", "").strip():
+        declared["max_listing_pages"] = source.max_listing_pages
+    return dataclasses.replace(base, **declared)
 
 
 def _news_cn_listing(html: bytes, url: str, number: int) -> ListingLinks:

@@ -69,3 +69,30 @@ def test_a_declared_source_without_adapter_gets_a_dag_without_code(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-2:] == ["['wire_chinagate', 'wire_xinhua_en']", "0 2 * * *"]
+
+
+def test_the_hand_written_dag_follows_its_sources_toml_entry(tmp_path: Path) -> None:
+    """Schedule and fetch pool of `wire_ingest` come from [sources.china_org_cn]."""
+    shipped = (ROOT / "include" / "wire_ingest" / "sources.toml").read_text()
+    config = tmp_path / "sources.toml"
+    edited = shipped.replace('schedule = "0 0 * * *"', 'schedule = "30 1 * * *"', 1).replace(
+        'pool = "wire_fetch"', 'pool = "wire_fetch_china"', 1
+    )
+    assert edited != shipped
+    config.write_text(edited)
+    code = (
+        "from airflow.dag_processing.dagbag import DagBag; import sys;"
+        "bag = DagBag(dag_folder=sys.argv[1]); assert not bag.import_errors, bag.import_errors;"
+        "dag = bag.dags['wire_ingest']; print(dag.timetable.expression);"
+        "print(dag.get_task('discover').pool, dag.get_task('fetch').pool)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "dags" / "wire_ingest.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "WIRE_SOURCES_FILE": str(config)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-2:] == ["30 1 * * *", "wire_fetch_china wire_fetch_china"]

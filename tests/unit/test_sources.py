@@ -140,3 +140,21 @@ def test_pools_of_generated_dags_and_the_check_command(
     monkeypatch.setenv("WIRE_SOURCES_FILE", str(broken))
     assert sources.main(["check"]) == 1
     assert "sources.x1.base_url: is required" in capsys.readouterr().err
+
+
+def test_fetch_settings_take_the_sources_rate_and_depth_unless_the_environment_sets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wire_ingest import source_runs
+
+    source = sources.get_source("xinhua_en")
+    monkeypatch.delenv("WIRE_MAX_RPS", raising=False)
+    monkeypatch.delenv("WIRE_MAX_LISTING_PAGES", raising=False)
+    declared = source_runs.fetch_settings_for(source)
+    assert declared.max_requests_per_second == source.rate_limit_rps
+    assert declared.max_listing_pages == source.max_listing_pages
+    monkeypatch.setenv("WIRE_MAX_LISTING_PAGES", "3")  # one set, the other still declared
+    deeper = source_runs.fetch_settings_for(source)
+    assert (deeper.max_listing_pages, deeper.max_requests_per_second) == (3, source.rate_limit_rps)
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")
+    assert source_runs.fetch_settings_for(source).max_requests_per_second == 0
