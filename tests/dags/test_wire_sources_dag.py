@@ -45,22 +45,18 @@ def test_generated_dag_carries_the_sources_settings(dagbag) -> None:  # type: ig
         assert task.retries >= 2 and (task.doc_md or task.doc)
 
 
-def test_a_declared_source_without_adapter_gets_a_dag_without_code(tmp_path: Path) -> None:
+def parse_with_sources(dag_file: str, sources_toml: str, tmp_path: Path, show: str) -> list[str]:
+    """Parse `dags/<dag_file>` in a fresh interpreter with WIRE_SOURCES_FILE pointing at
+    `sources_toml`; `show` prints from `bag`; returns the printed lines."""
     config = tmp_path / "sources.toml"
-    config.write_text(
-        (ROOT / "include" / "wire_ingest" / "sources.toml").read_text()
-        + '\n[sources.chinagate]\nbase_url = "http://en.chinagate.cn"\n'
-        'allowed_hosts = ["en.chinagate.cn"]\nlisting_paths = ["/news/index.htm"]\n'
-        'article_url_pattern = "/\\\\d{4}-\\\\d{2}/\\\\d{2}/content_\\\\d+\\\\.htm$"\n'
-        'timezone = "Asia/Shanghai"\nagency = "Xinhua"\nschedule = "0 2 * * *"\n'
-    )
+    config.write_text(sources_toml)
     code = (
         "from airflow.dag_processing.dagbag import DagBag; import sys;"
         "bag = DagBag(dag_folder=sys.argv[1]); assert not bag.import_errors, bag.import_errors;"
-        "print(sorted(bag.dags)); print(bag.dags['wire_chinagate'].timetable.expression)"
+        + show
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "dags" / "wire_sources.py")],
+        [sys.executable, "-c", code, str(ROOT / "dags" / dag_file)],
         capture_output=True,
         text=True,
         check=False,
@@ -68,31 +64,35 @@ def test_a_declared_source_without_adapter_gets_a_dag_without_code(tmp_path: Pat
         env={**os.environ, "WIRE_SOURCES_FILE": str(config)},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines()[-2:] == ["['wire_chinagate', 'wire_xinhua_en']", "0 2 * * *"]
+    return done.stdout.splitlines()
+
+
+def test_a_declared_source_without_adapter_gets_a_dag_without_code(tmp_path: Path) -> None:
+    printed = parse_with_sources(
+        "wire_sources.py",
+        (ROOT / "include" / "wire_ingest" / "sources.toml").read_text()
+        + '\n[sources.chinagate]\nbase_url = "http://en.chinagate.cn"\n'
+        'allowed_hosts = ["en.chinagate.cn"]\nlisting_paths = ["/news/index.htm"]\n'
+        'article_url_pattern = "/\\\\d{4}-\\\\d{2}/\\\\d{2}/content_\\\\d+\\\\.htm$"\n'
+        'timezone = "Asia/Shanghai"\nagency = "Xinhua"\nschedule = "0 2 * * *"\n',
+        tmp_path,
+        "print(sorted(bag.dags)); print(bag.dags['wire_chinagate'].timetable.expression)",
+    )
+    assert printed[-2:] == ["['wire_chinagate', 'wire_xinhua_en']", "0 2 * * *"]
 
 
 def test_the_hand_written_dag_follows_its_sources_toml_entry(tmp_path: Path) -> None:
     """Schedule and fetch pool of `wire_ingest` come from [sources.china_org_cn]."""
     shipped = (ROOT / "include" / "wire_ingest" / "sources.toml").read_text()
-    config = tmp_path / "sources.toml"
     edited = shipped.replace('schedule = "0 0 * * *"', 'schedule = "30 1 * * *"', 1).replace(
         'pool = "wire_fetch"', 'pool = "wire_fetch_china"', 1
     )
     assert edited != shipped
-    config.write_text(edited)
-    code = (
-        "from airflow.dag_processing.dagbag import DagBag; import sys;"
-        "bag = DagBag(dag_folder=sys.argv[1]); assert not bag.import_errors, bag.import_errors;"
+    printed = parse_with_sources(
+        "wire_ingest.py",
+        edited,
+        tmp_path,
         "dag = bag.dags['wire_ingest']; print(dag.timetable.expression);"
-        "print(dag.get_task('discover').pool, dag.get_task('fetch').pool)"
+        "print(dag.get_task('discover').pool, dag.get_task('fetch').pool)",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "dags" / "wire_ingest.py")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "WIRE_SOURCES_FILE": str(config)},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines()[-2:] == ["30 1 * * *", "wire_fetch_china wire_fetch_china"]
+    assert printed[-2:] == ["30 1 * * *", "wire_fetch_china wire_fetch_china"]
