@@ -31,6 +31,7 @@ def _run(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--source",
+        type=sources.declared_source,
         default=settings.FEED,
         help=f"a source declared in sources.toml (default {settings.FEED})",
     )
@@ -49,10 +50,7 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
     parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
-    try:
-        source = sources.get_source(args.source)
-    except sources.SourceConfigError as exc:
-        parser.error(str(exc))
+    source = args.source
     if args.listing_path and source.name != settings.FEED:
         parser.error("--listing-path is for the default source; others declare listing_paths")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

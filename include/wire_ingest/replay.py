@@ -208,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
 
+    from wire_ingest import sources
+
     parser = argparse.ArgumentParser(
         prog="wire-ingest replay",
         description="Re-parse, re-validate and reload the rejects of a date range from the "
@@ -218,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument(
         "--feed",
+        type=sources.declared_source,
         default=settings.FEED,
         help=f"the source whose rejects to replay (a name in sources.toml; default {settings.FEED})",
     )
@@ -229,18 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from wire_ingest import sources
-
-    try:
-        sources.get_source(args.feed)
-    except sources.SourceConfigError as exc:
-        parser.error(str(exc))
     outcomes = replay_range(
         args.start,
         args.end or args.start,
         warehouse_url=args.warehouse,
         base_url=args.base_url,
-        feed=args.feed,
+        feed=args.feed.name,
     )
     for outcome in outcomes:
         print(json.dumps(dataclasses.asdict(outcome), default=str))

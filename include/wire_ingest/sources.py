@@ -247,6 +247,17 @@ def get_source(name: str, path: Path | None = None) -> Source:
     return declared[name]
 
 
+def declared_source(name: str) -> Source:
+    """An argparse `type=` for a command's source option: the declared source, or a usage error
+    (exit 2) that names the declared ones."""
+    import argparse
+
+    try:
+        return get_source(name)
+    except SourceConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def generated_sources(path: Path | None = None) -> list[Source]:
     """The enabled sources whose DAG dags/wire_sources.py generates, by name."""
     return [s for _, s in sorted(load_sources(path).items()) if s.enabled and s.generated]
