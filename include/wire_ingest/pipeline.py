@@ -261,15 +261,14 @@ def _walk_listing(
                 ctx.landing_url, ctx.feed, ctx.target_day, "listing", run_key(ctx.run_id)
             ) as writer,
         ):
-            refuse = None
-            if fs.obey_robots:  # every listing page, not just the first, is asked for
-                robots = fetch_state.RobotsRules(
+            # every listing page the walk would fetch is asked of robots.txt first
+            refuse = (
+                fetch_state.RobotsRules(
                     session=session, settings=fs, limiter=limiter, cache_dir=Path(ctx.work_dir)
-                )
-                refusal = robots.check(first_page)
-                if refusal is not None:
-                    raise RuntimeError(f"cannot walk the listing {first_page}: {refusal}")
-                refuse = robots.check
+                ).check
+                if fs.obey_robots
+                else None
+            )
 
             def walk(start_url: str | None) -> Any:
                 return discover.discover_day(
@@ -737,7 +736,6 @@ def run_day(
     fetched = fetch_step(
         ctx, discovered["path"], fetch_settings=fetch_settings, reprocess=reprocess
     )
-    parsed = parse_step(ctx, fetched["path"])
-    deduped = dedupe_step(ctx, parsed["path"])
+    deduped = parse_dedupe_step(ctx, fetched["path"])
     validated = validate_step(ctx, deduped["path"])
     return load_step(ctx, validated["path"])
