@@ -127,12 +127,8 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
         ctx, "parse", {"parsed": len(articles), "parse_failed": len(parse_rejects)}
     )
     deduped = pipeline.dedupe_step(ctx, str(pipeline._work(ctx, "parsed.jsonl")))
-    validated = pipeline.validate_step(
-        ctx,
-        deduped["path"],
-        batch_checks=False,
-        allowed_hosts=source_runs.feed_hosts(ctx.feed, ctx.base_url),
-    )
+    # the feed's declared hosts, as its runs validate them (pipeline._allowed_hosts)
+    validated = pipeline.validate_step(ctx, deduped["path"], batch_checks=False)
     summary = pipeline.load_step(ctx, validated["path"], dag_id=REPLAY_DAG_ID)
     replayed = [row for row in rows if row.raw_ref and row.id not in unreadable]
     _drop_superseded(engine, replayed, pipeline._all_rejects(ctx))
