@@ -29,6 +29,7 @@ demo: install  ## run the DAG for one day of the local wire site into SQLite, pr
 	VENV=$(VENV) bash scripts/demo.sh
 
 test: install  ## the whole test suite (PostgreSQL: WIRE_TEST_POSTGRES_URL, else a throwaway server)
+	bash scripts/ensure-browser.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install  ## unit tests only

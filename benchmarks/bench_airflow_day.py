@@ -118,7 +118,7 @@ def _gaps(run: RunTiming) -> float:
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from wire_ingest import validate
+    from wire_ingest.quality import validation
 
     if quick:
         return {
@@ -145,7 +145,7 @@ def run(quick: bool) -> dict[str, Any]:
         command_seconds([python, "-c", "import great_expectations"]) for _ in range(2)
     )
     airflow_import = median(command_seconds([python, "-c", "import airflow"]) for _ in range(2))
-    validate._import_gx()
+    validation.import_gx()
     with (
         tempfile.TemporaryDirectory(prefix="wire-bench-airflow-") as tmp,
         serve_site(FIRST_DAY, days[-1] + dt.timedelta(days=1)) as site_url,

@@ -86,9 +86,9 @@ def _plain_day(job: tuple[str, str, str, str]) -> tuple[float, float, int]:
 
 
 def _warm_worker() -> None:
-    from wire_ingest import validate
+    from wire_ingest.quality import validation
 
-    validate._import_gx()  # a long-lived worker pays it once, before its first day
+    validation.import_gx()  # a long-lived worker pays it once, before its first day
 
 
 def plain_processes(

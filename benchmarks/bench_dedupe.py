@@ -41,8 +41,10 @@ CHUNK = 2_000
 
 def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
     """Articles start..end of the filler history (deterministic) with their LSH buckets."""
-    from wire_ingest import load, parse, stories, urls
+    from wire_ingest import text, urls
+    from wire_ingest.dedupe import stories
     from wire_ingest.models import Article
+    from wire_ingest.warehouse import load
     from wire_ingest.wiresim import prose
 
     start, end = bounds
@@ -67,7 +69,7 @@ def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[
             dateline=story.dateline,
             body=body,
             section="world",
-            content_hash=parse.content_hash(body),
+            content_hash=text.content_hash(body),
             page_date=day.isoformat(),
         )
         article = Article.from_dict({**article.to_dict(), "story_id": article.article_id})
@@ -93,7 +95,7 @@ def history(
 
 def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) -> None:
     """Bulk-insert filler articles and their buckets (plain INSERTs: the rows are new)."""
-    from wire_ingest import load
+    from wire_ingest.warehouse import engines, tables
 
     seen_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     rows = [
@@ -111,10 +113,11 @@ def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) 
         for row, found in chunk
         for band, bucket in enumerate(found)
     ]
-    with load._write_transaction(engine) as conn:
-        conn.execute(load.articles.insert(), rows)
+    with engines.write_transaction(engine) as conn:
+        conn.execute(tables.articles.insert(), rows)
         conn.execute(
-            load._dialect_insert(conn, load.article_lsh_buckets).on_conflict_do_nothing(), buckets
+            engines.dialect_insert(conn, tables.article_lsh_buckets).on_conflict_do_nothing(),
+            buckets,
         )
 
 
@@ -135,10 +138,11 @@ def day_batch(day: dt.date) -> list[Any]:
 
 def dedupe_and_load(engine: Any, batch: Sequence[Any], run_id: str) -> dict[str, float]:
     """The load step's dedupe work on one batch; seconds for the dedupe part and the whole."""
-    from wire_ingest import dedupe, load, stories
+    from wire_ingest.dedupe import exact, stories
+    from wire_ingest.warehouse import load
 
     started = time.perf_counter()
-    result = dedupe.dedupe_with_warehouse(engine, batch)
+    result = exact.dedupe_with_warehouse(engine, batch)
     deduped = time.perf_counter()
     load.load_articles(engine, result.articles, run_id=run_id)
     assert result.stories is not None
@@ -168,13 +172,13 @@ def measure_backend(
     backend: str, sizes: Sequence[int], repeats: int, cache: Path
 ) -> list[dict[str, Any]]:
     """Per warehouse size: median seconds per article over `repeats` distinct days."""
-    from wire_ingest import load
+    from wire_ingest.warehouse import engines, migrations
 
     levels: list[dict[str, Any]] = []
     with warehouse(backend) as url:
-        engine = load.make_engine(url)
+        engine = engines.make_engine(url)
         try:
-            load.ensure_schema(engine)
+            migrations.migrate(engine)
             filled = 0
             fill_seconds = 0.0
             day = MEASURED_DAYS
@@ -186,7 +190,7 @@ def measure_backend(
                 for chunk in history(filled, size, cache):
                     _fill(engine, chunk)
                 filled = max(filled, size)
-                with load._write_transaction(engine) as conn:
+                with engines.write_transaction(engine) as conn:
                     conn.exec_driver_sql("ANALYZE")  # fresh planner statistics, as autovacuum keeps
                 fill_seconds += time.perf_counter() - started
                 runs = []

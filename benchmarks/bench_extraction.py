@@ -114,11 +114,11 @@ def load_pages(folder: Path) -> list[BenchPage]:
 
 def project_extraction(page: BenchPage) -> str:
     """What `wire-ingest parse FILE --url URL --source generic` makes of the page: its body."""
-    from wire_ingest import parse
+    from wire_ingest.adapters import base, generic
 
     try:
-        return parse.generic_article(page.html, page.url).body
-    except parse.NotAnArticle:
+        return generic.generic_article(page.html, page.url).body
+    except base.NotAnArticle:
         return ""
 
 

@@ -84,13 +84,13 @@ def grade(pages: Sequence[Page], fields: dict[str, dict[str, Any]]) -> Accuracy:
 
 
 def adapter_fields(pages: Sequence[Page]) -> dict[str, dict[str, Any]]:
-    from wire_ingest import parse
+    from wire_ingest.adapters import base, china_org_cn
 
     found: dict[str, dict[str, Any]] = {}
     for page in pages:
         try:
-            article = parse.parse_article(page.html, page.url)
-        except parse.NotAnArticle:
+            article = china_org_cn.parse_article(page.html, page.url)
+        except base.NotAnArticle:
             continue
         found[page.url] = {
             "title": article.title,
@@ -102,14 +102,14 @@ def adapter_fields(pages: Sequence[Page]) -> dict[str, dict[str, Any]]:
 
 def adapter_strict_share(pages: Sequence[Page]) -> float:
     """Share of the key's articles whose title, published_at and body are byte-for-byte the key's."""
-    from wire_ingest import parse
+    from wire_ingest.adapters import base, china_org_cn
 
     graded = [p for p in pages if p.key["reject_stage"] != "parse"]
     right = 0
     for page in graded:
         try:
-            article = parse.parse_article(page.html, page.url)
-        except parse.NotAnArticle:
+            article = china_org_cn.parse_article(page.html, page.url)
+        except base.NotAnArticle:
             continue
         want = page.key
         right += (article.title, article.published_at, article.body) == (
@@ -151,19 +151,19 @@ def contenders(pages: Sequence[Page]) -> dict[str, Callable[[], None]]:
     import lxml.html
     import trafilatura
 
-    from wire_ingest import parse
-
     return {
-        "adapter": _each(pages, lambda p: _adapter_or_refusal(parse, p)),
+        "adapter": _each(pages, _adapter_or_refusal),
         "trafilatura": _each(pages, lambda p: trafilatura.extract(p.html, url=p.url)),
         "lxml": _each(pages, lambda p: lxml.html.fromstring(p.html)),
     }
 
 
-def _adapter_or_refusal(parse: Any, page: Page) -> object:
+def _adapter_or_refusal(page: Page) -> object:
+    from wire_ingest.adapters import base, china_org_cn
+
     try:
-        return parse.parse_article(page.html, page.url)
-    except parse.NotAnArticle as refusal:  # refusing a non-article page is the adapter's job
+        return china_org_cn.parse_article(page.html, page.url)
+    except base.NotAnArticle as refusal:  # refusing a non-article page is the adapter's job
         return refusal
 
 

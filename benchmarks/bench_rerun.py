@@ -46,11 +46,11 @@ def measure_pair(running: Any, work_dir: Path) -> dict[str, Any]:
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from wire_ingest import validate
+    from wire_ingest.quality import validation
     from wire_ingest.wiresim.generate import build_site
     from wire_ingest.wiresim.server import start_in_thread
 
-    validate._import_gx()  # start-up cost, not re-run cost
+    validation.import_gx()  # start-up cost, not re-run cost
     repeats = 1 if quick else 3
     per_day = 60 if quick else 240  # articles a day (240: the site's default)
     site = build_site(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1), per_day=per_day)

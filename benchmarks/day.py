@@ -42,12 +42,12 @@ def timed_day(
     *, base_url: str, day: dt.date, warehouse_url: str, data_dir: Path, run_id: str | None = None
 ) -> dict[str, Any]:
     """Run every stage of `day` in this process: {"seconds": {stage: s}, "summary": counts}."""
-    from wire_ingest import pipeline
+    from wire_ingest import plan, steps
 
     fetch_settings = unlimited_fetch_settings()
     seconds: dict[str, float] = {}
     with environment(WIRE_DATA_DIR=str(data_dir), WIRE_MAX_RPS="0"):
-        ctx = pipeline.plan_run(
+        ctx = plan.plan_run(
             run_id=run_id or f"bench_{uuid.uuid4().hex[:12]}",
             target_day=day,
             base_url=base_url,
@@ -61,16 +61,14 @@ def timed_day(
             seconds[name] = time.perf_counter() - began
             return result
 
-        found = stage(
-            "discover", lambda: pipeline.discover_step(ctx, fetch_settings=fetch_settings)
-        )
+        found = stage("discover", lambda: steps.discover_step(ctx, fetch_settings=fetch_settings))
         fetched = stage(
-            "fetch", lambda: pipeline.fetch_step(ctx, found["path"], fetch_settings=fetch_settings)
+            "fetch", lambda: steps.fetch_step(ctx, found["path"], fetch_settings=fetch_settings)
         )
-        parsed = stage("parse", lambda: pipeline.parse_step(ctx, fetched["path"]))
-        deduped = stage("dedupe", lambda: pipeline.dedupe_step(ctx, parsed["path"]))
-        validated = stage("validate", lambda: pipeline.validate_step(ctx, deduped["path"]))
-        summary = stage("load", lambda: pipeline.load_step(ctx, validated["path"]))
+        parsed = stage("parse", lambda: steps.parse_step(ctx, fetched["path"]))
+        deduped = stage("dedupe", lambda: steps.dedupe_step(ctx, parsed["path"]))
+        validated = stage("validate", lambda: steps.validate_step(ctx, deduped["path"]))
+        summary = stage("load", lambda: steps.load_step(ctx, validated["path"]))
     return {"seconds": seconds, "summary": summary}
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, Request
 
-from wire_ingest import quality_report
+from wire_ingest.quality import report
 
 TAB_NAME = "Data quality"
 
@@ -17,13 +17,14 @@ def _warehouse_url() -> str:
     from airflow.exceptions import AirflowNotFoundException
     from airflow.models.connection import Connection
 
-    from wire_ingest import airflow_support, settings
+    from wire_ingest import settings
+    from wire_ingest.airflow import context
 
     try:
         conn = Connection.get_connection_from_secrets(settings.WAREHOUSE_CONN_ID)
     except AirflowNotFoundException:
         return settings.default_warehouse_url()
-    return airflow_support.warehouse_url_of(conn)
+    return context.warehouse_url_of(conn)
 
 
 def _login_url(next_url: str) -> str:
@@ -54,26 +55,26 @@ class WireQualityPlugin(AirflowPlugin):
     name = "wire_quality"
     fastapi_apps = [  # noqa: RUF012 - AirflowPlugin declares these as plain class attributes
         {
-            "app": quality_report.create_app(
+            "app": report.create_app(
                 warehouse_url=_warehouse_url,
                 authenticate=_authenticate,
                 authorize_dag=_authorize_dag,
                 login_url=_login_url,
             ),
-            "url_prefix": quality_report.URL_PREFIX,
+            "url_prefix": report.URL_PREFIX,
             "name": "wire-ingest data quality",
         }
     ]
     external_views = [  # noqa: RUF012
         {
             "name": TAB_NAME,
-            "href": f"{quality_report.URL_PREFIX}/dags/{{DAG_ID}}/report",
+            "href": f"{report.URL_PREFIX}/dags/{{DAG_ID}}/report",
             "destination": "dag",
             "url_route": "wire-quality",
         },
         {
             "name": TAB_NAME,
-            "href": f"{quality_report.URL_PREFIX}/dags/{{DAG_ID}}/runs/{{RUN_ID}}/report",
+            "href": f"{report.URL_PREFIX}/dags/{{DAG_ID}}/runs/{{RUN_ID}}/report",
             "destination": "dag_run",
             "url_route": "wire-quality-run",
         },

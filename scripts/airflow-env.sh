@@ -8,7 +8,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 # LocalExecutor that imports the pipeline and GX once, before forking its workers: a task no
 # longer pays GX's multi-second import (include/wire_ingest/executor.py).
-export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-wire_ingest.executor.PreloadedLocalExecutor}"
+export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-wire_ingest.airflow.executor.PreloadedLocalExecutor}"
 # The scheduler looks for the next task every 0.25 s when idle (Airflow's default: 1 s): a day's
 # 7 chained tasks start ~3 s sooner, for a few % more idle CPU of one core.
 export AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="${AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME:-0.25}"

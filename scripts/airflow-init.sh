@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Prepare the local Airflow home: migrate the metadata database and create the fetch pool.
+# Prepare the local Airflow home (deploy time): migrate Airflow's metadata database, create every
+# source's fetch pool (from sources.toml), migrate the warehouse the wire_warehouse connection names.
 set -euo pipefail
 source "$(dirname "$0")/airflow-env.sh"
 VENV="${VENV:-$ROOT/.venv}"
 "$VENV/bin/airflow" db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || {
   cat "$AIRFLOW_HOME/db-migrate.log" >&2; exit 1; }
-"$VENV/bin/airflow" pools set wire_fetch "${WIRE_FETCH_POOL_SLOTS:-4}" \
-  "Fetches against the wire sites (caps concurrency across all runs)" >/dev/null
+pools="$AIRFLOW_HOME/pools.json"
+"$VENV/bin/python" -m wire_ingest.sources pools >"$pools"
+"$VENV/bin/airflow" pools import "$pools" >/dev/null
+# AIRFLOW_CONN_WIRE_WAREHOUSE when set (a URI), else the embedded SQLite default
+"$VENV/bin/wire-ingest" migrate ${AIRFLOW_CONN_WIRE_WAREHOUSE:+--warehouse "$AIRFLOW_CONN_WIRE_WAREHOUSE"} >/dev/null
 echo "airflow home ready: $AIRFLOW_HOME"

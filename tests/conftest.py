@@ -58,7 +58,7 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
     """Base URL of a PostgreSQL database for tests (never skipped: fails with how to get one)."""
     import sqlalchemy as sa
 
-    from wire_ingest.load import normalise_database_url
+    from wire_ingest.warehouse.engines import normalise_database_url
 
     configured = os.environ.get(POSTGRES_URL_ENV, "").strip()
     if configured:
@@ -194,9 +194,10 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def engine(warehouse_url: str) -> Iterator[Engine]:
     """An engine on `warehouse_url` with the warehouse tables created."""
-    from wire_ingest.load import ensure_schema, make_engine
+    from wire_ingest.warehouse.engines import make_engine
+    from wire_ingest.warehouse.migrations import migrate
 
     warehouse = make_engine(warehouse_url)
-    ensure_schema(warehouse)
+    migrate(warehouse)
     yield warehouse
     warehouse.dispose()

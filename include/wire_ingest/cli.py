@@ -7,12 +7,15 @@ import datetime as dt
 import json
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 USAGE = """wire-ingest COMMAND [ARGS]
 
 commands:
   site      serve the local wire site (deterministic copy of Off the Wire) on 127.0.0.1
   parse     parse one saved page: wire-ingest parse FILE --url URL
+  migrate   bring the warehouse schema to this code's migrations (deploy time)
   run       run every stage for one day in this process, without Airflow (--source NAME)
   report    print what the warehouse holds: rows, sample titles, last runs, rejects
   replay    re-validate and reload a date range's rejects from the landing area (no network)
@@ -21,7 +24,8 @@ commands:
 
 
 def _run(argv: list[str]) -> int:
-    from wire_ingest import pipeline, settings, source_runs, sources
+    from wire_ingest import plan, sources, steps
+    from wire_ingest.warehouse import engines, migrations
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest run", description="Run one day without Airflow."
@@ -32,8 +36,8 @@ def _run(argv: list[str]) -> int:
     parser.add_argument(
         "--source",
         type=sources.declared_source,
-        default=settings.FEED,
-        help=f"a source declared in sources.toml (default {settings.FEED})",
+        default=sources.DEFAULT_SOURCE,
+        help=f"a source declared in sources.toml (default {sources.DEFAULT_SOURCE})",
     )
     parser.add_argument(
         "--base-url",
@@ -44,46 +48,62 @@ def _run(argv: list[str]) -> int:
     parser.add_argument(
         "--listing-path",
         default=None,
-        help=f"{settings.FEED} only: the listing page (default: its first listing_paths entry)",
+        help="the listing page to walk (default: the source's declared listing_paths)",
     )
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
     parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
     source = args.source
-    if args.listing_path and source.name != settings.FEED:
-        parser.error("--listing-path is for the default source; others declare listing_paths")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     run_id = args.run_id or f"cli__{args.day.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    base_url = args.base_url or source_runs.site_root(source.name)
-    if source.name == settings.FEED:  # the hand-written wire_ingest DAG's stages
-        ctx = pipeline.plan_run(
-            run_id=run_id,
-            target_day=args.day,
-            base_url=base_url,
-            warehouse_url=args.warehouse,
-            landing_url=args.landing,
-        )
-        summary = pipeline.run_day(
-            ctx,
-            listing_path=args.listing_path or source.listing_paths[0],
-            fetch_settings=source_runs.fetch_settings_for(source),
-        )
-    else:  # a generated wire_<source> DAG's stages
-        summary = source_runs.run_source_day(
-            source,
-            args.day,
-            run_id=run_id,
-            base_url=base_url,
-            warehouse_url=args.warehouse,
-            landing_url=args.landing,
-        )
+    ctx = plan.plan_run(
+        run_id=run_id,
+        target_day=args.day,
+        feed=source.name,
+        base_url=args.base_url or source.site_root(),
+        warehouse_url=args.warehouse,
+        landing_url=args.landing,
+    )
+    _migrate_embedded(ctx.warehouse_url, engines, migrations)
+    summary = steps.run_day(ctx, listing_path=args.listing_path)
     print(json.dumps(summary, sort_keys=True))
     return 0
 
 
+def _migrate_embedded(url: str, engines: Any, migrations: Any) -> None:
+    """A standalone command may create its embedded SQLite warehouse on first use; a server
+    warehouse is migrated at deploy time (`wire-ingest migrate`), never behind the user's back."""
+    engine = engines.make_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            migrations.migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _migrate(argv: list[str]) -> int:
+    from wire_ingest import settings
+    from wire_ingest.warehouse import engines, migrations
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest migrate",
+        description="Bring the warehouse schema to this code's head migration (deploy time).",
+    )
+    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    args = parser.parse_args(argv)
+    engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
+    try:
+        migrations.migrate(engine)
+        print(f"warehouse at schema revision {migrations.head_revision()}")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _reprocess(argv: list[str]) -> int:
-    from wire_ingest import pipeline, settings
+    from wire_ingest import plan, sources, steps
+    from wire_ingest.warehouse import engines, migrations
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest reprocess",
@@ -95,28 +115,32 @@ def _reprocess(argv: list[str]) -> int:
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
     parser.add_argument(
-        "--base-url",
-        default=settings.LIVE_BASE_URL,
-        help="the source the pages came from (its hosts are the allowed ones); never contacted",
+        "--source",
+        type=sources.declared_source,
+        default=sources.DEFAULT_SOURCE,
+        help=f"the source the pages came from (default {sources.DEFAULT_SOURCE}); never contacted",
     )
     parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id=args.run_id or f"reprocess__{args.day.isoformat()}__{stamp}",
         target_day=args.day,
-        base_url=args.base_url,
+        feed=args.source.name,
+        base_url=args.source.site_root(),
         warehouse_url=args.warehouse,
         landing_url=args.landing,
     )
-    summary = pipeline.run_day(ctx, reprocess=True)
+    _migrate_embedded(ctx.warehouse_url, engines, migrations)
+    summary = steps.run_day(ctx, reprocess=True)
     print(json.dumps(summary, sort_keys=True))
     return 0
 
 
 def _report(argv: list[str]) -> int:
-    from wire_ingest import load, settings
+    from wire_ingest import settings
+    from wire_ingest.warehouse import engines, migrations, queries, tables
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest report", description="Summarise the warehouse."
@@ -124,12 +148,12 @@ def _report(argv: list[str]) -> int:
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--sample", type=int, default=5, help="how many titles to show")
     args = parser.parse_args(argv)
-    engine = load.make_engine(args.warehouse or settings.default_warehouse_url())
+    engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
     try:
-        load.ensure_schema(engine)
-        summary = load.warehouse_summary(engine, sample=args.sample)
-        runs = load.latest_runs(engine, limit=3)
-        reasons = load.reject_reasons(engine)
+        migrations.migrate(engine)
+        summary = queries.warehouse_summary(engine, sample=args.sample)
+        runs = queries.latest_runs(engine, limit=3)
+        reasons = queries.reject_reasons(engine)
     finally:
         engine.dispose()
     print(f"articles: {summary.articles} rows")
@@ -139,12 +163,73 @@ def _report(argv: list[str]) -> int:
         print(f"  rejected at {stage}: {reason} x{count}")
     print("latest runs:")
     for run in runs:
-        counts = ", ".join(f"{name} {getattr(run, name)}" for name in load.RUN_COUNT_FIELDS)
+        counts = ", ".join(f"{name} {getattr(run, name)}" for name in tables.RUN_COUNT_FIELDS)
         print(f"  {run.run_id} ({run.target_day}, {run.status}): {counts}")
     if summary.sample_titles:
         print("sample titles:")
         for title in summary.sample_titles:
             print(f"  - {title}")
+    return 0
+
+
+def _read_page(path: Path) -> bytes:
+    import gzip
+
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def _page_reader(source: str | None, feed: str | None) -> Any:
+    """How the CLI reads the page: the default source's adapter, the generic extractor or a
+    declared source's."""
+    from wire_ingest import adapters, sources
+
+    if source == "generic":
+        return adapters.page_reader("", feed=feed or "generic")
+    declared = sources.get_source(source or sources.DEFAULT_SOURCE)
+    return adapters.reader_for_source(declared, feed=feed)
+
+
+def _parse(argv: list[str]) -> int:
+    """`wire-ingest parse FILE --url URL [--source S] [--feed F]`: print the article as JSON."""
+    import gzip
+
+    from wire_ingest.adapters import NotAnArticle
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest parse",
+        description="Parse one saved article page (may be .gz) and print it as JSON.",
+    )
+    parser.add_argument("file", type=Path, help="saved HTML page, optionally gzip-compressed")
+    parser.add_argument("--url", required=True, help="the URL the page was fetched from")
+    parser.add_argument("--feed", default=None, help="feed id (default: the source's name)")
+    parser.add_argument("--charset", default=None, help="charset from the HTTP header, if known")
+    parser.add_argument(
+        "--source",
+        default=None,
+        help="a source declared in sources.toml (its adapter reads the page), or 'generic' for "
+        "the generic extractor (default: the china.org.cn adapter)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        read_page = _page_reader(args.source, args.feed)
+    except ValueError as exc:  # an unknown source or a broken sources file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        html = _read_page(args.file)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        print(f"error: cannot read {args.file}: {reason}", file=sys.stderr)
+        return 2
+    try:
+        article = read_page(
+            html, args.url, charset=args.charset, raw_ref=args.file.resolve().as_uri()
+        )
+    except NotAnArticle as exc:
+        print(f"not an article: {exc.reason}", file=sys.stderr)
+        return 1
+    print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -159,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return server.main(rest)
     if command == "parse":
-        from wire_ingest import parse
-
-        return parse.main(rest)
+        return _parse(rest)
+    if command == "migrate":
+        return _migrate(rest)
     if command == "run":
         return _run(rest)
     if command == "report":

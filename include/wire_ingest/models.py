@@ -103,3 +103,40 @@ class RunContext:
     warehouse_url: str
     work_dir: str  # local folder for this run's stage files
     landing_url: str  # root of the raw landing area (file://... or s3://...)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureKind:
+    """What a failed fetch means: a short reason code, and whether trying again could help."""
+
+    reason: str
+    permanent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """A landed fetch result plus the validators to store for next time."""
+
+    result: FetchResult
+    etag: str | None = None
+    last_modified: str | None = None
+    failure: FailureKind | None = None  # set by the fetcher for a failed result
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """What one listing page offers: article links and the way to the next (older) page."""
+
+    items: list[ListingItem]
+    next_url: str | None
+    page_number: int
+    next_is_guess: bool = False  # next_url derived from the node_N_K naming, not from a link
+
+
+# What extracted an article (Article.extraction): the site's adapter, the generic extractor
+# standing in for an adapter that found no title or body, or the generic extractor of a source
+# declared without an adapter.
+ADAPTER = "adapter"
+FALLBACK = "fallback"
+GENERIC = "generic"
+EXTRACTION_METHODS = (ADAPTER, FALLBACK, GENERIC)

@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, settings, source_runs, storage
+from wire_ingest import landing, plan, settings, sources, steps, workfiles
 from wire_ingest.models import Article, Rejection, RunContext
+from wire_ingest.warehouse import engines, migrations, tables
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,10 @@ def days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 
 
 def replayable_rejects(
-    engine: sa.Engine, day: dt.date, *, feed: str = settings.FEED
+    engine: sa.Engine, day: dt.date, *, feed: str = sources.DEFAULT_SOURCE
 ) -> list[RejectRow]:
     """The day's parse and validate rejects, in a stable order."""
-    table = load.article_rejects
+    table = tables.article_rejects
     query = (
         sa.select(
             table.c.id,
@@ -85,26 +86,26 @@ def replay_range(
     *,
     warehouse_url: str | None = None,
     base_url: str | None = None,
-    feed: str = settings.FEED,
+    feed: str = sources.DEFAULT_SOURCE,
     now: dt.datetime | None = None,
 ) -> list[DayReplay]:
     """Replay every day from start to end (inclusive); no network, only the landing area.
 
-    `base_url`: the site the pages came from; default `source_runs.site_root(feed)` (the feed's
-    Variable from the environment, else its declared base_url).
+    `base_url`: the site the pages came from; default the feed's site root (its Variable from
+    the environment, else its declared base_url).
     """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     url = warehouse_url or settings.default_warehouse_url()
-    base_url = base_url or source_runs.site_root(feed)
-    engine = load.make_engine(url)
+    base_url = base_url or sources.get_source(feed).site_root()
+    engine = engines.make_engine(url)
     try:
-        load.ensure_schema(engine)
+        migrations.migrate(engine)
         outcomes = []
         for day in days(start, end):
             rows = replayable_rejects(engine, day, feed=feed)
             if not rows:
                 continue
-            ctx = pipeline.plan_run(
+            ctx = plan.plan_run(
                 run_id=f"replay__{day.isoformat()}__{stamp}",
                 target_day=day,
                 base_url=base_url,
@@ -121,17 +122,16 @@ def replay_day(engine: sa.Engine, ctx: RunContext, rows: Sequence[RejectRow]) ->
     """Parse the rejects' landed pages, then the pipeline's own dedupe, validate and load."""
     articles, parse_rejects, unreadable = _parse_landed(ctx, rows)
     # Same stage files and steps as a run, so a replay loads exactly as a run would.
-    pipeline._write_jsonl(pipeline._work(ctx, "parsed.jsonl"), (a.to_dict() for a in articles))
-    pipeline._rejects(ctx, "parse", parse_rejects)
-    pipeline._save_counts(
+    workfiles.write_jsonl(workfiles.work_path(ctx, "parsed.jsonl"), (a.to_dict() for a in articles))
+    workfiles.save_rejects(ctx, "parse", parse_rejects)
+    workfiles.save_counts(
         ctx, "parse", {"parsed": len(articles), "parse_failed": len(parse_rejects)}
     )
-    deduped = pipeline.dedupe_step(ctx, str(pipeline._work(ctx, "parsed.jsonl")))
-    # the feed's declared hosts, as its runs validate them (pipeline._allowed_hosts)
-    validated = pipeline.validate_step(ctx, deduped["path"], batch_checks=False)
-    summary = pipeline.load_step(ctx, validated["path"], dag_id=REPLAY_DAG_ID)
+    deduped = steps.dedupe_step(ctx, str(workfiles.work_path(ctx, "parsed.jsonl")))
+    validated = steps.validate_step(ctx, deduped["path"], batch_checks=False)
+    summary = steps.load_step(ctx, validated["path"], dag_id=REPLAY_DAG_ID)
     replayed = [row for row in rows if row.raw_ref and row.id not in unreadable]
-    _drop_superseded(engine, replayed, pipeline._all_rejects(ctx))
+    _drop_superseded(engine, replayed, workfiles.all_rejects(ctx))
     outcome = DayReplay(
         day=ctx.target_day,
         run_id=ctx.run_id,
@@ -156,7 +156,7 @@ def _parse_landed(
 ) -> tuple[list[Article], list[Rejection], set[int]]:
     from wire_ingest import adapters
 
-    read_page = adapters.reader_for_feed(ctx.feed)  # as the parse step reads the feed
+    read_page = adapters.reader_for_source(sources.get_source(ctx.feed))  # as the parse step
     articles: list[Article] = []
     rejections: list[Rejection] = []
     unreadable: set[int] = set()
@@ -165,7 +165,7 @@ def _parse_landed(
         if page is None or page.status != 200:
             unreadable.add(row.id)
             continue
-        parsed = pipeline.parse_landed_page(ctx, page, read_page)
+        parsed = steps.parse_landed_page(ctx, page, read_page)
         if isinstance(parsed, Article):
             articles.append(parsed)
         else:
@@ -177,7 +177,7 @@ def _landed(row: RejectRow) -> Any:
     if not row.raw_ref:
         return None
     try:
-        return storage.read_landed(row.raw_ref)
+        return landing.read_landed(row.raw_ref)
     except (KeyError, ValueError, FileNotFoundError) as exc:
         log.warning("replay: %s has no landed page (%s)", row.url, exc)
         return None
@@ -192,10 +192,10 @@ def _drop_superseded(
     if not stale:
         return
     with engine.begin() as conn:
-        for start in range(0, len(stale), load.IN_CHUNK):
-            chunk = stale[start : start + load.IN_CHUNK]
+        for start in range(0, len(stale), engines.IN_CHUNK):
+            chunk = stale[start : start + engines.IN_CHUNK]
             conn.execute(
-                sa.delete(load.article_rejects).where(load.article_rejects.c.id.in_(chunk))
+                sa.delete(tables.article_rejects).where(tables.article_rejects.c.id.in_(chunk))
             )
 
 
@@ -203,8 +203,6 @@ def main(argv: list[str] | None = None) -> int:
     """`wire-ingest replay --from D1 --to D2`: prints one JSON line per replayed day."""
     import argparse
     import json
-
-    from wire_ingest import sources
 
     parser = argparse.ArgumentParser(
         prog="wire-ingest replay",
@@ -217,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--feed",
         type=sources.declared_source,
-        default=settings.FEED,
-        help=f"the source whose rejects to replay (a name in sources.toml; default {settings.FEED})",
+        default=sources.DEFAULT_SOURCE,
+        help="the source whose rejects to replay (a name in sources.toml; default "
+        f"{sources.DEFAULT_SOURCE})",
     )
     parser.add_argument(
         "--base-url",

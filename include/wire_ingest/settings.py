@@ -6,19 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-FEED = "china_org_cn"
-TIMEZONE = "Asia/Shanghai"  # Beijing time: the site's page dates and the DAG's schedule
-LIVE_BASE_URL = "http://www.china.org.cn"
-# Which node id is "Off the Wire" is not confirmed (see docs); keep it configurable.
-DEFAULT_LISTING_PATH = "/world/node_7075238.htm"
-ALLOWED_HOSTS = ("www.china.org.cn", "china.org.cn")
 DEFAULT_USER_AGENT = "wire-ingest/0.1 (+https://github.com/wire-ingest/wire-ingest)"
-
-# Airflow names users set (AIRFLOW_VAR_WIRE_BASE_URL, AIRFLOW_CONN_WIRE_WAREHOUSE work too).
-BASE_URL_VARIABLE = "wire_base_url"
-LISTING_PATH_VARIABLE = "wire_listing_path"
+# The Airflow connection of the warehouse (AIRFLOW_CONN_WIRE_WAREHOUSE works too). A source's
+# own settings (site root, listing path Variables, schedule, pool) are in sources.toml.
 WAREHOUSE_CONN_ID = "wire_warehouse"
-FETCH_POOL = "wire_fetch"
 
 
 def _env(name: str, default: str) -> str:

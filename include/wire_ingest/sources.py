@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -13,7 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wire_ingest.settings import FetchSettings
+
 DEFAULT_FILE = Path(__file__).with_name("sources.toml")
+# The source a command or DAG means when none is named: the first wire wire-ingest read.
+DEFAULT_SOURCE = "china_org_cn"
 PAGING_STYLES = ("node_suffix", "next_link", "single")
 ADAPTERS = ("china_org_cn", "news_cn", "")  # "": the generic extractor (no site adapter)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -47,6 +52,7 @@ class Source:
     pool: str
     pool_slots: int
     dag: str  # the DAG id that runs it
+    max_active_runs: int = 4  # days of this source that may run at once
     enabled: bool = True
 
     @property
@@ -54,13 +60,42 @@ class Source:
         """The GX suite its articles are validated with (validate.suite_name_for(name))."""
         return f"wire_ingest.{self.name}.articles"
 
-    @property
-    def generated(self) -> bool:
-        """Whether dags/wire_sources.py generates this source's DAG (not the hand-written one)."""
-        return self.dag == f"wire_{self.name}"
-
     def is_article_url(self, url: str) -> bool:
         return re.search(self.article_url_pattern, url) is not None
+
+    def hosts_for(self, base_url: str) -> list[str]:
+        """The declared hosts plus the host actually read (the local site in tests)."""
+        from wire_ingest import urls
+
+        return sorted({*self.allowed_hosts, urls.host_of(base_url)})
+
+    @property
+    def base_url_variable(self) -> str:
+        """The Airflow Variable that overrides the site root (the default source's keeps its
+        historic name `wire_base_url`)."""
+        return "wire_base_url" if self.name == DEFAULT_SOURCE else f"wire_base_url_{self.name}"
+
+    @property
+    def listing_path_variable(self) -> str:
+        """The Airflow Variable that overrides the listing path (a listing that moved)."""
+        name = "wire_listing_path"
+        return name if self.name == DEFAULT_SOURCE else f"{name}_{self.name}"
+
+    def site_root(self) -> str:
+        """The site root outside Airflow: the Variable from the environment
+        (`AIRFLOW_VAR_WIRE_BASE_URL[_<NAME>]`, as the DAGs read it), else the declared base_url."""
+        return os.environ.get(f"AIRFLOW_VAR_{self.base_url_variable.upper()}") or self.base_url
+
+    def fetch_settings(self) -> FetchSettings:
+        """The environment's fetch settings, with the source's rate limit and listing depth where
+        the environment does not set them (WIRE_MAX_RPS, WIRE_MAX_LISTING_PAGES)."""
+        base = FetchSettings.from_env()
+        declared: dict[str, Any] = {}
+        if not os.environ.get("WIRE_MAX_RPS", "").strip():
+            declared["max_requests_per_second"] = self.rate_limit_rps
+        if not os.environ.get("WIRE_MAX_LISTING_PAGES", "").strip():
+            declared["max_listing_pages"] = self.max_listing_pages
+        return dataclasses.replace(base, **declared)
 
 
 _FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -80,6 +115,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "pool": (str, "wire_fetch"),
     "pool_slots": (int, 4),
     "dag": (str, ""),
+    "max_active_runs": (int, 4),
     "enabled": (bool, True),
 }
 
@@ -166,6 +202,8 @@ def parse_source(name: str, table: Mapping[str, Any], *, where: str = "sources")
         )
     if not values["pool"].strip():
         raise _fail(f"{here}.pool", "must not be empty")
+    if values["max_active_runs"] < 1:
+        raise _fail(f"{here}.max_active_runs", "must be at least 1")
     if values["pool_slots"] < 1:
         raise _fail(f"{here}.pool_slots", "must be at least 1")
     return Source(
@@ -185,6 +223,7 @@ def parse_source(name: str, table: Mapping[str, Any], *, where: str = "sources")
         pool=values["pool"],
         pool_slots=values["pool_slots"],
         dag=values["dag"] or f"wire_{name}",
+        max_active_runs=values["max_active_runs"],
         enabled=values["enabled"],
     )
 
@@ -258,15 +297,16 @@ def declared_source(name: str) -> Source:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def generated_sources(path: Path | None = None) -> list[Source]:
-    """The enabled sources whose DAG dags/wire_sources.py generates, by name."""
-    return [s for _, s in sorted(load_sources(path).items()) if s.enabled and s.generated]
+def enabled_sources(path: Path | None = None) -> list[Source]:
+    """The enabled sources, by name: each gets its DAG from the one factory (dags/wire_dags.py)."""
+    return [s for _, s in sorted(load_sources(path).items()) if s.enabled]
 
 
 def pools(path: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The Airflow pools the generated DAGs use, in `airflow pools import` form."""
+    """The Airflow pools the sources' DAGs use, in `airflow pools import` form: the one list
+    `airflow-init.sh`, `make airflow` and the compose init create."""
     found: dict[str, dict[str, Any]] = {}
-    for source in generated_sources(path):
+    for source in enabled_sources(path):
         slots = max(source.pool_slots, found.get(source.pool, {}).get("slots", 0))
         found[source.pool] = {"slots": slots, "description": f"Fetches of wire {source.name}"}
     return found

@@ -50,7 +50,6 @@ _TRAILING_JUNK = re.compile(r"(?:\s|%20|[),.])+$", re.IGNORECASE)
 # A later page of a split article: content_N_2.htm -> content_N.htm (same for .shtml).
 _CONTINUATION_PAGE = re.compile(r"/(content_\d+)_\d+(\.s?html?)$", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
-_PAGE_DATE = re.compile(r"/(\d{4})-(\d{2})/(\d{2})/")
 
 
 def _is_local_host(host: str) -> bool:
@@ -113,18 +112,6 @@ def article_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
 
 
-def page_date_from_url(url: str) -> dt.date | None:
-    """The page's date from a `/YYYY-MM/DD/` path, or None when the path has no valid one."""
-    match = _PAGE_DATE.search(urlsplit(url.strip()).path)
-    if match is None:
-        return None
-    year, month, day = (int(group) for group in match.groups())
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
 def section_from_url(url: str) -> str:
     """The first folder of the path ("world", "china", ...), lower-cased; "" for a top-level file."""
     segments = urlsplit(url.strip()).path.split("/")
@@ -140,7 +127,54 @@ _CONTENT_NUMBER = re.compile(r"/content_(\d+)(?:_\d+)?\.s?html?$", re.IGNORECASE
 def publication_key(url: str) -> tuple[str, int, str]:
     """Sort key that puts an earlier-published page first: page date, then content id (ids grow
     over time on the site), then the URL itself as a tie-breaker."""
-    page_date = page_date_from_url(url)
+    page_date = url_date(url)
     match = _CONTENT_NUMBER.search(urlsplit(url).path)
     number = int(match.group(1)) if match else sys.maxsize
     return (page_date.isoformat() if page_date else "", number, url)
+
+
+# A listing named node_N.htm is page 1; its page K is node_N_K.htm (china.org.cn's paging).
+LISTING_PAGE_NAME = re.compile(r"^(?P<stem>.*/node_\d+)(?:_(?P<page>\d+))?(?P<ext>\.s?html?)$")
+
+
+def listing_page_number(url: str) -> int | None:
+    """The page number a node_N[_K].htm listing URL names, or None for another name."""
+    match = LISTING_PAGE_NAME.match(urlsplit(url).path)
+    if match is None:
+        return None
+    return int(match["page"]) if match["page"] else 1
+
+
+def listing_page_url(url: str, page: int) -> str | None:
+    """Page `page` of the node_N[_K].htm listing that `url` is a page of (None for another name)."""
+    parts = urlsplit(url)
+    match = LISTING_PAGE_NAME.match(parts.path)
+    if match is None:
+        return None
+    name = match["stem"] + (f"_{page}" if page > 1 else "") + match["ext"]
+    return parts._replace(path=name, query="", fragment="").geturl()
+
+
+# /2020-12/23/, /2020/12/23/, /2020-12-23/, /20201223/ (english.news.cn) in a URL path.
+_URL_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d{2})(?:-(?P<m1>\d{2})/(?P<d1>\d{2})|/(?P<m2>\d{2})/(?P<d2>\d{2})"
+    r"|-(?P<m3>\d{2})-(?P<d3>\d{2})|(?P<m4>\d{2})(?P<d4>\d{2}))(?=/)"
+)
+
+
+def url_date(url: str) -> dt.date | None:
+    """The date a URL's path carries (/2020-12/23/, /2020/12/23/, /2020-12-23/, /20201223/)."""
+    for match in _URL_DATE.finditer(urlsplit(url.strip()).path + "/"):
+        month = next(match[g] for g in ("m1", "m2", "m3", "m4") if match[g])
+        day = next(match[g] for g in ("d1", "d2", "d3", "d4") if match[g])
+        try:
+            return dt.date(int(match["y"]), int(month), int(day))
+        except ValueError:
+            continue
+    return None
+
+
+def same_url_key(url: str) -> str:
+    """http and https copies of a link circulate: they are one URL for de-duplication."""
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}{parts.path}?{parts.query}"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 # Ranks order a story's versions from the first flash to the most complete rewrite; the
-# representative of a story is its highest-ranked version (see the README, "Deduplication").
+# representative of a story is its highest-ranked version (see docs/deduplication.md).
 RANK_URGENT = 0
 RANK_PLAIN = 1
 RANK_UPDATE = 2

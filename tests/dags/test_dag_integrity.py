@@ -85,3 +85,32 @@ def test_schedule_is_daily_in_beijing_time(dagbag) -> None:  # type: ignore[no-u
     # the last complete Beijing day before 03:00 on Dec 24 is Dec 23
     assert interval.start == pendulum.datetime(2020, 12, 23, tz="Asia/Shanghai")
     assert interval.end == pendulum.datetime(2020, 12, 24, tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize("source", ["china_org_cn", "xinhua_en"])
+def test_every_dag_has_every_feature(dagbag, source: str) -> None:  # type: ignore[no-untyped-def]
+    """One factory: whatever the source, its DAG has the failure alert and the failed-run record,
+    the load deadline, the Asset outlet, the run params and the source's own pool and schedule."""
+    from airflow.sdk import Asset
+
+    from wire_ingest import sources
+
+    assert sorted(s.name for s in sources.enabled_sources()) == ["china_org_cn", "xinhua_en"]
+    declared = sources.get_source(source)
+    dag = dagbag.dags[declared.dag]
+    order = ["discover", "fetch", "parse_dedupe", "validate", "load"]
+    assert set(dag.task_ids) == set(order)
+    for upstream, downstream in itertools.pairwise(order):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+    assert dag.on_failure_callback, "no failed-run record"
+    for task in dag.tasks:
+        assert task.on_failure_callback, f"{task.task_id} sends no alert"
+        assert task.retries >= 2
+    assert dag.deadline, "no load deadline"
+    assert dag.get_task("load").outlets == [
+        Asset(name="wire_warehouse.articles", uri="warehouse://wire_warehouse/articles")
+    ]
+    assert {"day", "max_pages", "dry_run", "reprocess"} <= set(dag.params)
+    assert dag.get_task("discover").pool == dag.get_task("fetch").pool == declared.pool
+    assert dag.timetable.expression == declared.schedule
+    assert dag.max_active_runs == declared.max_active_runs

@@ -138,7 +138,7 @@ def services_env(
         # psycopg 3 is async too (Airflow would otherwise derive an asyncpg URL)
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
         # the project's executor (scripts/airflow-env.sh): tasks fork from a preloaded worker
-        AIRFLOW__CORE__EXECUTOR="wire_ingest.executor.PreloadedLocalExecutor",
+        AIRFLOW__CORE__EXECUTOR="wire_ingest.airflow.executor.PreloadedLocalExecutor",
         AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.25",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
@@ -270,9 +270,18 @@ def running_airflow(
         for step in (
             ("db", "migrate"),
             ("pools", "set", "wire_fetch", str(fetch_pool_slots), "Fetches against the wire sites"),
+            ("pools", "set", "wire_fetch_news_cn", "2", "Fetches of wire xinhua_en"),
         ):
             done = services.cli(*step)
             assert done.returncode == 0, f"airflow {' '.join(step)}:\n{done.stderr[-4000:]}"
+        # the warehouse is migrated at deploy time, as airflow-init does; tasks only check it
+        migrated = subprocess.run(
+            [str(VENV_BIN / "wire-ingest"), "migrate", "--warehouse", warehouse_url],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert migrated.returncode == 0, migrated.stderr[-4000:]
         for name in SERVICES:
             args = [str(VENV_BIN / "airflow"), name]
             if name == "api-server":

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from airflow_services import AirflowServices, AlertReceiver
 
-from wire_ingest import alerts
+from wire_ingest.airflow import alerts
 
 FAILING_LOGICAL_DATE = "2020-12-23T00:03:00+08:00"
 
@@ -27,7 +27,7 @@ def wait_for(receiver: AlertReceiver, kind: str, run_id: str, timeout: float = 2
 
 def wait_for_ingest_run(warehouse_url: str, run_id: str, timeout: float = 120) -> dict:
     """The run's `ingest_runs` row, once the DAG's failure callback (dag-processor) wrote it."""
-    from wire_ingest import load
+    from wire_ingest.warehouse import tables
 
     engine = sa.create_engine(warehouse_url)
     try:
@@ -35,7 +35,7 @@ def wait_for_ingest_run(warehouse_url: str, run_id: str, timeout: float = 120) -
         while time.monotonic() < deadline:
             with engine.connect() as conn:
                 found = conn.execute(
-                    sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == run_id)
+                    sa.select(tables.ingest_runs).where(tables.ingest_runs.c.run_id == run_id)
                 ).first()
             if found is not None:
                 return dict(found._mapping)

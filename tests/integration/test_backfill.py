@@ -20,7 +20,8 @@ from airflow_services import (
     BackfillResult,
 )
 
-from wire_ingest import load, pipeline, settings
+from wire_ingest import plan, settings, steps
+from wire_ingest.warehouse import engines, tables
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow, pytest.mark.postgres]
 
@@ -46,10 +47,12 @@ CONTENT = (
 
 
 def rows(url: str, table: str) -> list[dict[str, Any]]:
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
         with engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(load.metadata.tables[table]))]
+            return [
+                dict(r._mapping) for r in conn.execute(sa.select(tables.metadata.tables[table]))
+            ]
     finally:
         engine.dispose()
 
@@ -95,7 +98,10 @@ def test_bare_dates_would_shift_the_window_by_a_day(airflow_services: AirflowSer
         return sorted(re.findall(r"\| (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d) ", done.stdout))
 
     bare = logical_dates(BACKFILL_FROM, BACKFILL_TO)
-    days = [pipeline.target_day_for(logical_date=dt.datetime.fromisoformat(d)) for d in bare]
+    days = [
+        plan.target_day_for(timezone="Asia/Shanghai", logical_date=dt.datetime.fromisoformat(d))
+        for d in bare
+    ]
     # 22 Dec is lost; with Beijing midnights (what backfill.sh passes) the three days are
     # exactly those asked for: test_backfill_creates_one_run_per_day_each_loaded
     assert days == DAYS[1:], bare
@@ -195,13 +201,13 @@ def test_backfill_and_a_concurrent_run_equal_sequential_runs(
     base_url = airflow_services.env["AIRFLOW_VAR_WIRE_BASE_URL"]
     fetch = settings.FetchSettings(max_requests_per_second=0)
     for day in DAYS:
-        ctx = pipeline.plan_run(
+        ctx = plan.plan_run(
             run_id=f"sequential_{day}",
             target_day=day,
             base_url=base_url,
             warehouse_url=postgres_schema_url,
         )
-        pipeline.run_day(ctx, fetch_settings=fetch)
+        steps.run_day(ctx, fetch_settings=fetch)
 
     sequential = content(postgres_schema_url)
     together = content(airflow_services.warehouse_url)
@@ -216,7 +222,7 @@ def test_tasks_run_in_forks_of_the_preloaded_executor(
     """The scheduler imported the pipeline and GX once; no validate task imported GX itself, and
     every step reported its own seconds (what `make bench` splits a run's time with)."""
     scheduler_log = (airflow_services.home / "scheduler.log").read_text(errors="replace")
-    assert "wire_ingest.executor.PreloadedLocalExecutor" in scheduler_log
+    assert "wire_ingest.airflow.executor.PreloadedLocalExecutor" in scheduler_log
     assert "preloaded the wire_ingest pipeline and GX" in scheduler_log
     validate_logs = list(
         (airflow_services.home / "logs" / "dag_id=wire_ingest").glob(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load
+from wire_ingest.warehouse import engines, tables
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -85,7 +85,7 @@ def run_dag(
 
 def table(engine: sa.Engine, name: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(sa.select(load.metadata.tables[name]))]
+        return [dict(row._mapping) for row in conn.execute(sa.select(tables.metadata.tables[name]))]
 
 
 def assert_day_matches_answer_key(engine: sa.Engine, key: list[dict[str, Any]], day: str) -> None:
@@ -137,7 +137,7 @@ def content(engine: sa.Engine) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[tuple[str, sa.Engine]]:
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     yield url, engine
     engine.dispose()
 
@@ -187,7 +187,7 @@ def test_daily_run_into_postgres(
         warehouse_url=postgres_schema_url,
         data_dir=tmp_path / "data",
     )
-    engine = load.make_engine(postgres_schema_url)
+    engine = engines.make_engine(postgres_schema_url)
     try:
         assert_day_matches_answer_key(engine, wire_site_key, DAY)
         assert engine.dialect.name == "postgresql"

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import dedupe, load, stories
+from wire_ingest.dedupe import exact, stories
 from wire_ingest.models import Article
+from wire_ingest.warehouse import engines, load, migrations, tables
 from wire_ingest.wiresim.generate import build_site, key_article
 
 pytestmark = pytest.mark.slow
@@ -61,16 +62,16 @@ def load_with_representatives(
     url: str, batches: Iterable[Sequence[Article]]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """`load_in_batches`, and each story's representative canonical_url from the `stories` view."""
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
-        load.ensure_schema(engine)
+        migrations.migrate(engine)
         for number, batch in enumerate(batches):
-            result = dedupe.dedupe_with_warehouse(engine, batch)
+            result = exact.dedupe_with_warehouse(engine, batch)
             load.load_articles(engine, result.articles, run_id=f"run-{number}")
             assert result.stories is not None
             stories.record_stories(engine, result.stories)
         with engine.connect() as conn:
-            query = sa.select(load.articles.c.canonical_url, load.articles.c.story_id)
+            query = sa.select(tables.articles.c.canonical_url, tables.articles.c.story_id)
             found = {row.canonical_url: row.story_id for row in conn.execute(query)}
             # the view has one row per story, represented by one of its own versions
             view = conn.execute(sa.text("SELECT story_id, canonical_url FROM stories")).all()

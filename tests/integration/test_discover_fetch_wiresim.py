@@ -7,11 +7,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wire_ingest.discover import DiscoveryResult, discover_day
-from wire_ingest.fetch import RateLimiter, fetch_all, make_session
-from wire_ingest.settings import DEFAULT_LISTING_PATH, FetchSettings
-from wire_ingest.storage import LandingWriter, iter_landed, landed_files, read_landed
+from wire_ingest.discover.listings import listing_reader
+from wire_ingest.discover.walker import DiscoveryResult, walk_listing
+from wire_ingest.http.fetch import fetch_all, make_session
+from wire_ingest.http.ratelimit import RateLimiter
+from wire_ingest.landing import LandingWriter, iter_landed, landed_files, read_landed
+from wire_ingest.settings import FetchSettings
+from wire_ingest.sources import get_source
 from wire_ingest.wiresim.server import RunningSite
+
+DEFAULT_LISTING_PATH = "/world/node_7075238.htm"
 
 LOCAL = FetchSettings(max_requests_per_second=0.0, concurrency=4, max_attempts=2)
 MIDDLE_DAY = dt.date(2020, 12, 23)  # the site serves 2020-12-22..2020-12-24
@@ -22,10 +27,10 @@ def discover(
     site: RunningSite, day: dt.date, writer: LandingWriter | None = None
 ) -> DiscoveryResult:
     with make_session(LOCAL) as session:
-        return discover_day(
-            site.base_url,
-            DEFAULT_LISTING_PATH,
+        return walk_listing(
+            site.base_url + DEFAULT_LISTING_PATH,
             day,
+            read_listing=listing_reader(get_source("china_org_cn")),
             session=session,
             settings=LOCAL,
             limiter=RateLimiter(0),

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline
+from wire_ingest import plan, steps
 from wire_ingest.settings import FetchSettings
+from wire_ingest.warehouse import engines, migrations, tables
 from wire_ingest.wiresim.generate import Site
 from wire_ingest.wiresim.server import RunningSite, start_in_thread
 
@@ -24,8 +25,10 @@ FAST = FetchSettings(max_requests_per_second=0, backoff_factor=0.05)
 CONTENT = ("url", "title", "body", "published_at", "dateline", "duplicate_of", "content_hash")
 
 
-def plan(site: RunningSite, tmp_path: Path, warehouse_url: str, run_id: str, day: dt.date = DAY):
-    return pipeline.plan_run(
+def plan_for(
+    site: RunningSite, tmp_path: Path, warehouse_url: str, run_id: str, day: dt.date = DAY
+):
+    return plan.plan_run(
         run_id=run_id,
         target_day=day,
         base_url=site.base_url,
@@ -36,7 +39,7 @@ def plan(site: RunningSite, tmp_path: Path, warehouse_url: str, run_id: str, day
 
 def articles(engine: sa.Engine) -> list[tuple[Any, ...]]:
     with engine.connect() as conn:
-        query = sa.select(*(load.articles.c[c] for c in CONTENT)).order_by(load.articles.c.url)
+        query = sa.select(*(tables.articles.c[c] for c in CONTENT)).order_by(tables.articles.c.url)
         return [tuple(row) for row in conn.execute(query)]
 
 
@@ -50,19 +53,19 @@ def test_rerun_downloads_no_article_and_reprocess_uses_no_network(
 ) -> None:
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         mark = len(wire_site.request_log)
-        first = pipeline.run_day(
-            plan(wire_site, tmp_path, warehouse_url, "r1"), fetch_settings=FAST
+        first = steps.run_day(
+            plan_for(wire_site, tmp_path, warehouse_url, "r1"), fetch_settings=FAST
         )
         first_gets = article_requests(wire_site, mark)
         loaded = articles(engine)
         assert sum(s == 200 for _p, s in first_gets) == first["discovered"] > 0
 
         mark = len(wire_site.request_log)
-        second = pipeline.run_day(
-            plan(wire_site, tmp_path, warehouse_url, "r2"), fetch_settings=FAST
+        second = steps.run_day(
+            plan_for(wire_site, tmp_path, warehouse_url, "r2"), fetch_settings=FAST
         )
         second_gets = article_requests(wire_site, mark)
         assert [s for _p, s in second_gets if s == 200] == [], "a re-run downloaded an article"
@@ -74,10 +77,10 @@ def test_rerun_downloads_no_article_and_reprocess_uses_no_network(
 
         # After a parser fix: re-parse the day from the landing area only.
         with engine.begin() as conn:
-            conn.execute(sa.delete(load.articles))
+            conn.execute(sa.delete(tables.articles))
         mark = len(wire_site.request_log)
-        again = pipeline.run_day(
-            plan(wire_site, tmp_path, warehouse_url, "reprocess-1"), reprocess=True
+        again = steps.run_day(
+            plan_for(wire_site, tmp_path, warehouse_url, "reprocess-1"), reprocess=True
         )
         assert wire_site.request_log[mark:] == [], "reprocess used the network"
         assert articles(engine) == loaded
@@ -92,9 +95,9 @@ def test_reprocess_cli_reads_the_landing_area_only(
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     few = FetchSettings(max_requests_per_second=0)
-    ctx = plan(wire_site, tmp_path, warehouse_url, "r1")
-    discovered = pipeline.discover_step(ctx, fetch_settings=few, max_pages=5)
-    pipeline.fetch_step(ctx, discovered["path"], fetch_settings=few)
+    ctx = plan_for(wire_site, tmp_path, warehouse_url, "r1")
+    discovered = steps.discover_step(ctx, fetch_settings=few, max_pages=5)
+    steps.fetch_step(ctx, discovered["path"], fetch_settings=few)
     mark = len(wire_site.request_log)
     done = subprocess.run(
         [sys.executable, "-m", "wire_ingest.cli", "reprocess", "--day", DAY.isoformat(),
@@ -117,8 +120,8 @@ def listing_cost(
     """Listing pages fetched to discover `days` in this order; and each day's article count."""
     cost, found = 0, {}
     for day in days:
-        ctx = plan(site, tmp_path, warehouse_url, f"backfill-{day}", day)
-        result = pipeline.discover_step(ctx, fetch_settings=FAST)
+        ctx = plan_for(site, tmp_path, warehouse_url, f"backfill-{day}", day)
+        result = steps.discover_step(ctx, fetch_settings=FAST)
         counts = json.loads((Path(ctx.work_dir) / "counts-discover.json").read_text())
         cost += counts["listing_pages"]
         found[day] = result["count"]
@@ -152,17 +155,23 @@ def test_backfill_listing_cost_follows_the_pages_of_its_days(
 RATE_SCRIPT = textwrap.dedent(
     """
     import sys
-    from wire_ingest import fetch_state, load
+    from wire_ingest.http import fetcher
+    from wire_ingest.http import ratelimit
+    from wire_ingest import plan
+    from wire_ingest import steps
+    from wire_ingest.warehouse import engines
+    from wire_ingest.warehouse import migrations
+    from wire_ingest.warehouse import tables
     from wire_ingest.settings import FetchSettings
-    from wire_ingest.storage import LandingWriter
+    from wire_ingest.landing import LandingWriter
     import datetime as dt
 
     warehouse, landing, rate, name, *urls = sys.argv[1:]
-    engine = load.make_engine(warehouse)
+    engine = engines.make_engine(warehouse)
     settings = FetchSettings(max_requests_per_second=float(rate), concurrency=4)
-    limiter = fetch_state.SharedRateLimiter(engine, float(rate))
+    limiter = ratelimit.SharedRateLimiter(engine, float(rate))
     with LandingWriter(landing, "feed", dt.date(2020, 12, 23), "articles", name) as writer:
-        outcomes = fetch_state.fetch_urls(urls, settings=settings, writer=writer, limiter=limiter)
+        outcomes = fetcher.fetch_urls(urls, settings=settings, writer=writer, limiter=limiter)
     assert all(o.result.ok for o in outcomes), [o.result.error for o in outcomes]
     """
 )
@@ -175,8 +184,8 @@ def test_four_processes_share_the_per_host_rate_limit(
     site: Site = wire_site.site
     rate, per_process, processes = 10.0, 8, 4
     paths = [a.path for a in site.articles if a.page_date == DAY][: per_process * processes]
-    engine = load.make_engine(warehouse_url)
-    load.ensure_schema(engine)
+    engine = engines.make_engine(warehouse_url)
+    migrations.migrate(engine)
     engine.dispose()
     with start_in_thread(site) as running:
         procs = [

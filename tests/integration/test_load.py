@@ -15,23 +15,21 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wire_ingest import load
-from wire_ingest.dedupe import dedupe_with_warehouse
-from wire_ingest.load import (
-    CONTENT_COLUMNS,
-    IngestRun,
-    LoadCounts,
-    ensure_schema,
-    known_articles,
-    load_articles,
-    make_engine,
-    normalise_database_url,
-    record_rejections,
-    record_run,
-    warehouse_summary,
-)
+from wire_ingest.dedupe.exact import dedupe_with_warehouse
 from wire_ingest.models import Article, Rejection
 from wire_ingest.urls import article_id
+from wire_ingest.warehouse import engines, tables
+from wire_ingest.warehouse.engines import make_engine, normalise_database_url
+from wire_ingest.warehouse.load import (
+    IngestRun,
+    LoadCounts,
+    load_articles,
+    record_rejections,
+    record_run,
+)
+from wire_ingest.warehouse.migrations import migrate
+from wire_ingest.warehouse.queries import known_articles, warehouse_summary
+from wire_ingest.warehouse.tables import CONTENT_COLUMNS
 
 BASE = "http://www.china.org.cn/world/Off_the_Wire"
 T1 = dt.datetime(2020, 12, 23, 1, 0, tzinfo=dt.UTC)
@@ -62,7 +60,7 @@ def batch(n: int, start: int = 1) -> list[Article]:
     return [make_article(i) for i in range(start, start + n)]
 
 
-def rows(engine: Engine, table: sa.Table = load.articles) -> list[dict[str, Any]]:
+def rows(engine: Engine, table: sa.Table = tables.articles) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         result = conn.execute(sa.select(table).order_by(*table.primary_key.columns))
         return [dict(row._mapping) for row in result]
@@ -73,8 +71,8 @@ def content(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_schema_is_created_idempotently(engine: Engine) -> None:
-    ensure_schema(engine)
-    ensure_schema(engine)
+    migrate(engine)
+    migrate(engine)
     names = set(sa.inspect(engine).get_table_names())
     assert {"articles", "article_rejects", "ingest_runs"} <= names
 
@@ -213,7 +211,7 @@ def test_concurrent_first_runs_on_an_empty_warehouse(warehouse_url: str) -> None
         engine = make_engine(warehouse_url)
         try:
             barrier.wait()
-            ensure_schema(engine)
+            migrate(engine)
             results.append(load_articles(engine, articles, run_id=f"run-{n}"))
         except BaseException as exc:
             errors.append(exc)
@@ -287,7 +285,7 @@ def test_rejects_are_unique_per_feed_url_stage(engine: Engine) -> None:
     assert record_rejections(engine, first, run_id="run-1", target_day=day) == 3
     again = [reject("u1", details={"observed": 4}, message="still short")]
     assert record_rejections(engine, again + again, run_id="run-2", target_day=day) == 1
-    got = {(r["url"], r["stage"]): r for r in rows(engine, load.article_rejects)}
+    got = {(r["url"], r["stage"]): r for r in rows(engine, tables.article_rejects)}
     assert len(got) == 3
     u1 = got[("u1", "validate")]
     assert (u1["run_id"], u1["times_rejected"], u1["message"]) == ("run-2", 2, "still short")
@@ -311,7 +309,7 @@ def test_loading_an_article_clears_its_rejects(engine: Engine) -> None:
         target_day=dt.date(2020, 12, 23),
     )
     load_articles(engine, [fixed], run_id="run-2", now=T2)
-    left = rows(engine, load.article_rejects)
+    left = rows(engine, tables.article_rejects)
     assert [r["url"] for r in left] == [other.url]
 
 
@@ -337,9 +335,9 @@ def test_run_rows_are_upserted(engine: Engine) -> None:
         message="ok",
     )
     record_run(engine, finished)
-    (row,) = rows(engine, load.ingest_runs)
+    (row,) = rows(engine, tables.ingest_runs)
     assert row == {**dataclasses.asdict(finished), "finished_at": T2.astimezone(dt.UTC)}
-    assert set(load.RUN_COUNT_FIELDS) <= set(row)
+    assert set(tables.RUN_COUNT_FIELDS) <= set(row)
 
 
 def test_summary_counts_and_newest_titles(engine: Engine) -> None:
@@ -378,7 +376,7 @@ def test_known_articles_looks_up_in_chunks(engine: Engine) -> None:
     assert {k.article_id for k in by_hash} == {a.article_id for a in articles[:700]}
     selects = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 3 + 2  # 1201 URLs in 500s, then 700 hashes in 500s
-    assert max(len(p) for _, p in selects) <= load.IN_CHUNK
+    assert max(len(p) for _, p in selects) <= engines.IN_CHUNK
 
 
 def test_known_articles_follows_duplicate_pointers(engine: Engine) -> None:
@@ -404,8 +402,8 @@ def test_dedupe_against_the_warehouse(engine: Engine) -> None:
     with engine.connect() as conn:
         unique = conn.execute(
             sa.select(sa.func.count())
-            .select_from(load.articles)
-            .where(load.articles.c.duplicate_of.is_(None))
+            .select_from(tables.articles)
+            .where(tables.articles.c.duplicate_of.is_(None))
         ).scalar_one()
     assert unique == 2
 
@@ -414,7 +412,7 @@ def test_sqlite_url_gets_its_directory_and_wal(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "wh.db"
     engine = make_engine(f"sqlite:///{path}")
     try:
-        ensure_schema(engine)
+        migrate(engine)
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 10_000
@@ -441,7 +439,7 @@ def test_postgres_urls_use_psycopg3_and_keep_the_query(given: str) -> None:
 def test_schema_url_reaches_its_own_schema(postgres_schema_url: str, postgres_schema: str) -> None:
     engine = make_engine(postgres_schema_url)
     try:
-        ensure_schema(engine)
+        migrate(engine)
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT current_schema()")).scalar() == postgres_schema
         tables = set(sa.inspect(engine).get_table_names(schema=postgres_schema))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, migrations
+from wire_ingest.warehouse import engines, migrations, tables
 
 BASE = migrations.BASE_REVISION
 
@@ -24,17 +24,17 @@ def _revision(engine: sa.Engine) -> str | None:
 
 
 def test_migrations_build_exactly_the_models_on_an_empty_database(warehouse_url: str) -> None:
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         migrations.migrate(engine)
         assert _revision(engine) == migrations.head_revision()
-        # load.metadata and the migrations must agree: a new table or column needs a migration.
+        # tables.metadata and the migrations must agree: a new table or column needs a migration.
         assert migrations.compare_to_models(engine) == []
-        assert {t.name for t in load.metadata.sorted_tables} <= _tables(engine)
+        assert {t.name for t in tables.metadata.sorted_tables} <= _tables(engine)
         assert migrations.VERSION_TABLE in _tables(engine)
         assert "alembic_version" not in _tables(engine)  # Airflow's own name stays free
         migrations.migrate(engine)  # idempotent
-        load.ensure_schema(engine)  # what the pipeline calls: the same migrations
+        migrations.migrate(engine)  # what the pipeline calls: the same migrations
         assert _revision(engine) == migrations.head_revision()
         assert migrations.compare_to_models(engine) == []
     finally:
@@ -42,7 +42,7 @@ def test_migrations_build_exactly_the_models_on_an_empty_database(warehouse_url:
 
 
 def test_upgrade_from_the_previous_revision_keeps_the_rows(warehouse_url: str) -> None:
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         migrations.migrate(engine, revision=BASE)
         assert _revision(engine) == BASE
@@ -72,14 +72,14 @@ def test_upgrade_from_the_previous_revision_keeps_the_rows(warehouse_url: str) -
         assert _revision(engine) == migrations.head_revision()
         assert migrations.compare_to_models(engine) == []
         with engine.connect() as conn:
-            row = conn.execute(sa.select(load.articles)).one()._mapping
+            row = conn.execute(sa.select(tables.articles)).one()._mapping
         assert row["article_id"] == "a1" and row["title"] == "A title"
     finally:
         engine.dispose()
 
 
 def test_a_warehouse_made_before_migrations_is_adopted(warehouse_url: str) -> None:
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         migrations.migrate(engine, revision=BASE)
         with engine.begin() as conn:  # what the old create_all left: tables, no version table
@@ -94,10 +94,10 @@ def test_a_warehouse_made_before_migrations_is_adopted(warehouse_url: str) -> No
 def test_a_warehouse_made_by_create_all_of_todays_models_is_stamped_at_head(
     warehouse_url: str,
 ) -> None:
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         with engine.begin() as conn:
-            load.metadata.create_all(conn)
+            tables.metadata.create_all(conn)
         migrations.migrate(engine)
         assert _revision(engine) == migrations.head_revision()
         assert migrations.compare_to_models(engine) == []
@@ -106,7 +106,7 @@ def test_a_warehouse_made_by_create_all_of_todays_models_is_stamped_at_head(
 
 
 def test_the_stories_view_is_part_of_the_schema(warehouse_url: str) -> None:
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         migrations.migrate(engine)
         assert "stories" in sa.inspect(engine).get_view_names()
@@ -129,7 +129,7 @@ def test_the_migrated_stories_view_is_the_one_load_py_describes() -> None:
     def squash(sql: str) -> str:
         return re.sub(r"\s+", " ", sql).strip()
 
-    assert squash(module.STORIES_VIEW_SELECT) == squash(load._STORIES_VIEW_SELECT)
+    assert squash(module.STORIES_VIEW_SELECT) == squash(tables.STORIES_VIEW_SELECT)
 
 
 @pytest.mark.postgres
@@ -137,7 +137,7 @@ def test_concurrent_first_runs_migrate_once(postgres_schema_url: str) -> None:
     errors: list[BaseException] = []
 
     def run() -> None:
-        engine = load.make_engine(postgres_schema_url)
+        engine = engines.make_engine(postgres_schema_url)
         try:
             migrations.migrate(engine)
         except BaseException as exc:  # collected for the assertion below
@@ -151,7 +151,7 @@ def test_concurrent_first_runs_migrate_once(postgres_schema_url: str) -> None:
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    engine = load.make_engine(postgres_schema_url)
+    engine = engines.make_engine(postgres_schema_url)
     try:
         assert _revision(engine) == migrations.head_revision()
     finally:

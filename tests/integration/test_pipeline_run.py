@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, validate
+from wire_ingest import plan, steps
+from wire_ingest.quality import validation
+from wire_ingest.warehouse import engines, tables
 
 DAY = dt.date(2020, 12, 23)
 
 
-def plan(tmp_path: Path, wire_site: Any, warehouse_url: str, run_id: str) -> Any:
-    return pipeline.plan_run(
+def plan_for(tmp_path: Path, wire_site: Any, warehouse_url: str, run_id: str) -> Any:
+    return plan.plan_run(
         run_id=run_id,
         target_day=DAY,
         base_url=wire_site.base_url,
@@ -34,7 +36,7 @@ def _local_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_day_counts_every_article_once(
     tmp_path: Path, wire_site: Any, wire_site_key: list[dict[str, Any]], sqlite_url: str
 ) -> None:
-    summary = pipeline.run_day(plan(tmp_path, wire_site, sqlite_url, "run-1"))
+    summary = steps.run_day(plan_for(tmp_path, wire_site, sqlite_url, "run-1"))
     expected = [entry for entry in wire_site_key if entry["page_date"] == DAY.isoformat()]
     assert summary["status"] == "success"
     assert summary["discovered"] == len(expected)
@@ -47,21 +49,21 @@ def test_too_many_rejects_fail_the_run_but_keep_the_rejects(
     tmp_path: Path, wire_site: Any, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WIRE_MAX_REJECT_SHARE", "0.001")  # the site's few defects are too many now
-    ctx = plan(tmp_path, wire_site, sqlite_url, "run-strict")
+    ctx = plan_for(tmp_path, wire_site, sqlite_url, "run-strict")
     with pytest.raises(
-        validate.BatchValidationError, match=r"failed validation; the limit is 0\.1%"
+        validation.BatchValidationError, match=r"failed validation; the limit is 0\.1%"
     ):
-        pipeline.run_day(ctx)
+        steps.run_day(ctx)
 
-    engine = load.make_engine(sqlite_url)
+    engine = engines.make_engine(sqlite_url)
     try:
         with engine.connect() as conn:
-            run = conn.execute(sa.select(load.ingest_runs)).one()._mapping
+            run = conn.execute(sa.select(tables.ingest_runs)).one()._mapping
             rejects = conn.execute(
-                sa.select(sa.func.count()).select_from(load.article_rejects)
+                sa.select(sa.func.count()).select_from(tables.article_rejects)
             ).scalar_one()
             loaded = conn.execute(
-                sa.select(sa.func.count()).select_from(load.articles)
+                sa.select(sa.func.count()).select_from(tables.articles)
             ).scalar_one()
     finally:
         engine.dispose()
@@ -87,13 +89,13 @@ def test_the_run_command_runs_a_declared_source_by_name(
         assert cli.main(args) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["status"] == "success" and summary["loaded"] == len(key) > 0
-    engine = load.make_engine(sqlite_url)
+    engine = engines.make_engine(sqlite_url)
     try:
         with engine.connect() as conn:
             run = conn.execute(
-                sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == "cli-xinhua")
+                sa.select(tables.ingest_runs).where(tables.ingest_runs.c.run_id == "cli-xinhua")
             ).one()
-            feeds = conn.execute(sa.select(load.articles.c.feed).distinct()).scalars().all()
+            feeds = conn.execute(sa.select(tables.articles.c.feed).distinct()).scalars().all()
     finally:
         engine.dispose()
     assert (run.feed, run.dag_id, run.loaded) == ("xinhua_en", "wire_xinhua_en", len(key))

@@ -86,11 +86,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _prepare_warehouse(data_dir: Path) -> None:
     """A run with stage counts, validate rejects (real GX) with landed raw pages, its Data Docs."""
-    from wire_ingest import data_docs, load, pipeline, storage, validate
+    from wire_ingest import plan
     from wire_ingest.models import Article
+    from wire_ingest.quality import data_docs, validation
+    from wire_ingest.warehouse import engines, load, migrations
 
     landing = (data_dir / "landing").as_uri()
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id=RUN_ID,
         target_day=DAY,
         base_url="http://www.china.org.cn",
@@ -105,7 +107,7 @@ def _prepare_warehouse(data_dir: Path) -> None:
         4: good_body + " Enditem",
     }
     articles = []
-    with storage.LandingWriter(landing, ctx.feed, DAY, "articles", RUN_ID) as writer:
+    with landing.LandingWriter(landing, ctx.feed, DAY, "articles", RUN_ID) as writer:
         for n, body in bodies.items():
             url = f"http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_7700000{n}.htm"
             raw_ref = writer.write_response(
@@ -135,15 +137,15 @@ def _prepare_warehouse(data_dir: Path) -> None:
                 )
             )
     hosts = ["www.china.org.cn"]
-    result = validate.validate_articles(
+    result = validation.validate_articles(
         articles, target_day=DAY, allowed_hosts=hosts, run_id=RUN_ID
     )
     assert len(result.passed) == 1 and len(result.rejected) == 3
-    check = validate.check_batch(result, min_rows=1, max_rows=100, max_reject_share=0.2)
+    check = validation.check_batch(result, min_rows=1, max_rows=100, max_reject_share=0.2)
     assert data_docs.build_validation_docs(ctx, result, check, allowed_hosts=hosts) is not None
-    engine = load.make_engine(ctx.warehouse_url)
+    engine = engines.make_engine(ctx.warehouse_url)
     try:
-        load.ensure_schema(engine)
+        migrations.migrate(engine)
         load.record_rejections(engine, result.rejected, run_id=RUN_ID, target_day=DAY)
         load.record_run(
             engine,

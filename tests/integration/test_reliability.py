@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline
+from wire_ingest import plan, steps
 from wire_ingest.settings import FetchSettings
+from wire_ingest.warehouse import engines, tables
 from wire_ingest.wiresim.faults import FAULT_SPECS, FaultPlan
 from wire_ingest.wiresim.generate import Site, build_site
 from wire_ingest.wiresim.server import RunningSite, start_in_thread
@@ -54,14 +55,14 @@ def rows(engine: sa.Engine, table: sa.Table) -> list[dict[str, Any]]:
 def run(site: RunningSite, tmp_path: Path, warehouse_url: str, name: str) -> list[tuple[str, int]]:
     """One in-process run of the day; returns the article requests the site saw (path, status)."""
     before = len(site.request_log)
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id=name,
         target_day=DAY,
         base_url=site.base_url,
         warehouse_url=warehouse_url,
         landing_url=(tmp_path / "landing").as_uri(),
     )
-    summary = pipeline.run_day(ctx, fetch_settings=SETTINGS)
+    summary = steps.run_day(ctx, fetch_settings=SETTINGS)
     assert summary["status"] == "success"
     return [(p, s) for _m, p, s in site.request_log[before:] if "/Off_the_Wire/" in p]
 
@@ -78,7 +79,7 @@ def test_faults_recoverable_loaded_unrecoverable_recorded_none_lost_none_twice(
     key = [e for e in faulty_site.answer_key() if e["page_date"] == DAY.isoformat()]
     by_fault = {e["fault"]: e for e in key if e["fault"]}
     assert set(by_fault) == set(FAULT_SPECS), "every fault mode hits one article of the day"
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         first_requests = run(faulty_site, tmp_path, warehouse_url, "run-1")
 
@@ -89,8 +90,8 @@ def test_faults_recoverable_loaded_unrecoverable_recorded_none_lost_none_twice(
         ] == (PLAN.burst_length + 1)
 
         def check(*, next_run_loaded: bool) -> None:
-            loaded = rows(engine, load.articles)
-            rejects = rows(engine, load.article_rejects)
+            loaded = rows(engine, tables.articles)
+            rejects = rows(engine, tables.article_rejects)
             loaded_urls = Counter(r["url"] for r in loaded)
             assert all(n == 1 for n in loaded_urls.values()), "an article loaded twice"
             rejected = {r["url"]: r for r in rejects}
@@ -114,13 +115,15 @@ def test_faults_recoverable_loaded_unrecoverable_recorded_none_lost_none_twice(
             assert set(loaded_urls) | set(rejected) == {e["url"] for e in key}, "lost or extra"
 
         check(next_run_loaded=False)
-        gb = next(r for r in rows(engine, load.articles) if r["url"] == by_fault["gb18030"]["url"])
+        gb = next(
+            r for r in rows(engine, tables.articles) if r["url"] == by_fault["gb18030"]["url"]
+        )
         assert (gb["title"], gb["body"]) == (
             by_fault["gb18030"]["title"],
             by_fault["gb18030"]["body"],
         )
 
-        states = {r["url"]: r for r in rows(engine, load.fetch_state)}
+        states = {r["url"]: r for r in rows(engine, tables.fetch_state)}
         for mode, entry in by_fault.items():
             state = states[entry["url"]]
             expected = {"in_run": "done", "next_run": "failed", "never": "given_up"}
@@ -135,7 +138,7 @@ def test_faults_recoverable_loaded_unrecoverable_recorded_none_lost_none_twice(
         given_up = {e["url"][len(base) :] for e in key if e["recovery"] == "never"}
         assert {p for p, s in second_requests if s == 200} == retried
         assert not given_up & {p for p, _s in second_requests}, "a given-up URL was fetched again"
-        runs = {r["run_id"]: r for r in rows(engine, load.ingest_runs)}
+        runs = {r["run_id"]: r for r in rows(engine, tables.ingest_runs)}
         assert runs["run-2"]["fetched"] == len(retried)
         assert runs["run-2"]["not_modified"] == len(key) - len(given_up) - len(retried)
     finally:

@@ -11,7 +11,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, replay, source_runs, sources
+from wire_ingest import plan, replay, steps
+from wire_ingest.warehouse import engines, tables
 from wire_ingest.wiresim.newscn import NewsCnSite
 from wire_ingest.wiresim.server import start_in_thread
 
@@ -57,23 +58,23 @@ def test_replay_moves_rows_that_now_pass_into_articles(
 
     monkeypatch.setenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE", STRICT_SHARE)
     monkeypatch.setenv("WIRE_MAX_REJECT_SHARE", "1")  # let the strict run load what it can
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id="strict-run",
         target_day=DAY,
         base_url=wire_site.base_url,
         warehouse_url=sqlite_url,
         landing_url=(tmp_path / "landing").as_uri(),
     )
-    pipeline.run_day(ctx)
-    engine = load.make_engine(sqlite_url)
+    steps.run_day(ctx)
+    engine = engines.make_engine(sqlite_url)
     try:
-        strict_rejects = _rows(engine, load.article_rejects)
+        strict_rejects = _rows(engine, tables.article_rejects)
         wrongly_rejected = _language_rejects(strict_rejects) & should_load
         assert len(wrongly_rejected) >= 5, "the strict setting should reject good articles"
         for row in strict_rejects:
             assert row["run_id"] == "strict-run"
             assert row["raw_ref"].startswith((tmp_path / "landing").as_uri())
-        loaded_before = {row["url"] for row in _rows(engine, load.articles)}
+        loaded_before = {row["url"] for row in _rows(engine, tables.articles)}
         assert not (wrongly_rejected & loaded_before)
 
         # The fix: the default threshold. Replay from the command line, no network needed.
@@ -98,8 +99,8 @@ def test_replay_moves_rows_that_now_pass_into_articles(
         assert outcome["candidates"] == len(strict_rejects)
         assert outcome["unreadable"] == sum(1 for r in strict_rejects if r["stage"] == "fetch")
 
-        articles_after = {row["url"]: row for row in _rows(engine, load.articles)}
-        rejects_after = {row["url"]: row for row in _rows(engine, load.article_rejects)}
+        articles_after = {row["url"]: row for row in _rows(engine, tables.articles)}
+        rejects_after = {row["url"]: row for row in _rows(engine, tables.article_rejects)}
         assert wrongly_rejected <= set(articles_after)
         assert not (set(articles_after) & set(rejects_after))
         assert set(articles_after) == should_load
@@ -108,15 +109,15 @@ def test_replay_moves_rows_that_now_pass_into_articles(
         assert outcome["still_rejected"] == len(should_reject)
         for url in wrongly_rejected:
             assert articles_after[url]["last_run_id"] == outcome["run_id"]
-        runs = {row["run_id"]: row for row in _rows(engine, load.ingest_runs)}
+        runs = {row["run_id"]: row for row in _rows(engine, tables.ingest_runs)}
         assert runs[outcome["run_id"]]["dag_id"] == replay.REPLAY_DAG_ID
         assert runs[outcome["run_id"]]["loaded"] == len(wrongly_rejected)
 
         # Replaying again changes nothing but the reject counters.
         again = replay.replay_range(DAY, DAY, warehouse_url=sqlite_url, base_url=wire_site.base_url)
         assert [o.loaded for o in again] == [0]
-        assert {row["url"] for row in _rows(engine, load.article_rejects)} == set(should_reject)
-        assert {row["url"] for row in _rows(engine, load.articles)} == should_load
+        assert {row["url"] for row in _rows(engine, tables.article_rejects)} == set(should_reject)
+        assert {row["url"] for row in _rows(engine, tables.articles)} == should_load
     finally:
         engine.dispose()
 
@@ -138,18 +139,20 @@ def test_replay_of_a_second_wire_reads_it_with_its_own_adapter_and_hosts(
     monkeypatch.setenv("WIRE_MAX_REJECT_SHARE", "1")
     with start_in_thread(NewsCnSite(DAY, DAY, per_day=120)) as site:
         key = {e["url"]: e for e in site.answer_key() if e["page_date"] == DAY.isoformat()}
-        strict = source_runs.run_source_day(
-            sources.get_source("xinhua_en"),
-            DAY,
-            run_id="strict-xinhua",
-            base_url=site.base_url,
-            warehouse_url=url,
+        strict = steps.run_day(
+            plan.plan_run(
+                run_id="strict-xinhua",
+                target_day=DAY,
+                feed="xinhua_en",
+                base_url=site.base_url,
+                warehouse_url=url,
+            )
         )
         base_url = site.base_url
     assert strict["status"] == "success" and strict["discovered"] == len(key)
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
-        wrongly_rejected = _language_rejects(_rows(engine, load.article_rejects))
+        wrongly_rejected = _language_rejects(_rows(engine, tables.article_rejects))
         assert len(wrongly_rejected) >= 2 and wrongly_rejected <= set(key)
 
         monkeypatch.delenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE")
@@ -160,9 +163,9 @@ def test_replay_of_a_second_wire_reads_it_with_its_own_adapter_and_hosts(
         outcome = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
         assert outcome["loaded"] == len(wrongly_rejected) and outcome["still_rejected"] == 0
 
-        articles = {row["url"]: row for row in _rows(engine, load.articles)}
+        articles = {row["url"]: row for row in _rows(engine, tables.articles)}
         assert set(articles) == set(key)  # every news.cn page is loaded now
-        assert _rows(engine, load.article_rejects) == []
+        assert _rows(engine, tables.article_rejects) == []
         for page in wrongly_rejected:
             row = articles[page]
             assert row["feed"] == "xinhua_en" and row["extraction"] == "adapter"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load
 from wire_ingest.models import Article
+from wire_ingest.warehouse import engines, load, tables
 
 ARTICLES = 3000
 CONCURRENT_ARTICLES = 1000
@@ -32,7 +32,10 @@ SEEN_AT = dt.datetime(2020, 12, 24, 1, 0, tzinfo=dt.UTC)
 CHILD = r"""
 import datetime as dt, hashlib, pathlib, sys, time
 import sqlalchemy as sa
-from wire_ingest import load
+from wire_ingest.warehouse import engines
+from wire_ingest.warehouse import load
+from wire_ingest.warehouse import migrations
+from wire_ingest.warehouse import tables
 from wire_ingest.models import Article
 
 def synthetic_articles(n):
@@ -49,8 +52,8 @@ def synthetic_articles(n):
 
 if __name__ == "__main__":
     url, marker, mode, run_id, n = sys.argv[1:6]
-    engine = load.make_engine(url)
-    load.ensure_schema(engine)
+    engine = engines.make_engine(url)
+    migrations.migrate(engine)
     if mode == "stall":
         @sa.event.listens_for(engine, "after_cursor_execute")
         def stall(conn, cursor, statement, parameters, context, executemany):
@@ -83,11 +86,11 @@ def start_child(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def table(url: str) -> list[dict[str, Any]]:
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
         with engine.connect() as conn:
             return sorted(
-                (dict(r._mapping) for r in conn.execute(sa.select(load.articles))),
+                (dict(r._mapping) for r in conn.execute(sa.select(tables.articles))),
                 key=lambda row: row["article_id"],
             )
     finally:
@@ -124,7 +127,7 @@ def test_load_killed_mid_transaction_then_rerun_equals_a_clean_run(
             time.sleep(0.05)
         if warehouse_url.startswith("postgresql"):
             # rows of the first batch are written but not committed
-            engine = load.make_engine(warehouse_url)
+            engine = engines.make_engine(warehouse_url)
             with engine.connect() as conn:
                 states = conn.execute(sa.text(WRITERS)).scalars().all()
             engine.dispose()
@@ -140,7 +143,7 @@ def test_load_killed_mid_transaction_then_rerun_equals_a_clean_run(
 
     # the re-run (the task's retry) loads everything, exactly as a clean run
     namespace = child_namespace()
-    engine = load.make_engine(warehouse_url)
+    engine = engines.make_engine(warehouse_url)
     try:
         counts = load.load_articles(
             engine, list(namespace["synthetic_articles"](ARTICLES)), run_id="run_1", now=SEEN_AT
@@ -186,7 +189,7 @@ def test_the_database_itself_refuses_a_second_row_for_a_story(engine: sa.Engine)
     row = {**load.article_row(article), "first_seen_at": SEEN_AT, "last_seen_at": SEEN_AT,
            "first_run_id": "a", "last_run_id": "a"}  # fmt: skip
     with engine.begin() as conn:
-        conn.execute(sa.insert(load.articles), row)
+        conn.execute(sa.insert(tables.articles), row)
     for clash in ({}, {"article_id": "another-id"}):  # same id; same canonical_url
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(sa.insert(load.articles), {**row, **clash})
+            conn.execute(sa.insert(tables.articles), {**row, **clash})

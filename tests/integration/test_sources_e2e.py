@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, pipeline, source_runs, sources
+from wire_ingest import plan, sources, steps
+from wire_ingest.warehouse import engines, tables
 from wire_ingest.wiresim.newscn import NewsCnSite
 from wire_ingest.wiresim.server import RunningSite, start_in_thread
 
@@ -51,13 +52,19 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
         if warehouse == "sqlite"
         else request.getfixturevalue("postgres_schema_url")
     )
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id="china", target_day=DAY, base_url=china_site.base_url, warehouse_url=url
     )
-    china = pipeline.run_day(ctx)
+    china = steps.run_day(ctx)
     xinhua_en = sources.get_source("xinhua_en")
-    xinhua = source_runs.run_source_day(
-        xinhua_en, DAY, run_id="xinhua", base_url=news_cn_site.base_url, warehouse_url=url
+    xinhua = steps.run_day(
+        plan.plan_run(
+            run_id="xinhua",
+            target_day=DAY,
+            feed=xinhua_en.name,
+            base_url=news_cn_site.base_url,
+            warehouse_url=url,
+        )
     )
     key = news_cn_site.answer_key()
     day_key = [e for e in key if e["page_date"] == DAY.isoformat()]
@@ -65,38 +72,40 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
     assert xinhua["discovered"] == xinhua["loaded"] == len(day_key)
     assert xinhua["fallback"] == 0 and xinhua["parse_failed"] == 0
 
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
         with engine.connect() as conn:
             rows = {
                 r.url: r
                 for r in conn.execute(
                     sa.select(
-                        load.articles.c.url,
-                        load.articles.c.article_id,
-                        load.articles.c.duplicate_of,
-                        load.articles.c.extraction,
-                        load.articles.c.title,
-                        load.articles.c.published_at,
-                        load.articles.c.editor,
-                    ).where(load.articles.c.feed == "xinhua_en")
+                        tables.articles.c.url,
+                        tables.articles.c.article_id,
+                        tables.articles.c.duplicate_of,
+                        tables.articles.c.extraction,
+                        tables.articles.c.title,
+                        tables.articles.c.published_at,
+                        tables.articles.c.editor,
+                    ).where(tables.articles.c.feed == "xinhua_en")
                 )
             }
             china_editors = set(
                 conn.execute(
-                    sa.select(load.articles.c.editor).where(load.articles.c.feed == "china_org_cn")
+                    sa.select(tables.articles.c.editor).where(
+                        tables.articles.c.feed == "china_org_cn"
+                    )
                 ).scalars()
             )
             china_ids = {
                 r.url: r.article_id
                 for r in conn.execute(
-                    sa.select(load.articles.c.url, load.articles.c.article_id).where(
-                        load.articles.c.feed == "china_org_cn"
+                    sa.select(tables.articles.c.url, tables.articles.c.article_id).where(
+                        tables.articles.c.feed == "china_org_cn"
                     )
                 )
             }
             run = conn.execute(
-                sa.select(load.ingest_runs).where(load.ingest_runs.c.run_id == "xinhua")
+                sa.select(tables.ingest_runs).where(tables.ingest_runs.c.run_id == "xinhua")
             ).one()
     finally:
         engine.dispose()
@@ -137,7 +146,7 @@ def test_a_declared_source_asks_robots_txt_for_every_listing_page(
     monkeypatch.setenv("WIRE_MAX_RPS", "0")
     older = DAY - dt.timedelta(days=1)  # below the whole newer day: past the first listing page
     with start_in_thread(_NewsCnDisallowingPage2(older, DAY, per_day=60)) as site:
-        ctx = pipeline.plan_run(
+        ctx = plan.plan_run(
             run_id="robots",
             target_day=older,
             base_url=site.base_url,
@@ -145,7 +154,7 @@ def test_a_declared_source_asks_robots_txt_for_every_listing_page(
             feed="xinhua_en",
         )
         with pytest.raises(RuntimeError, match=r"disallowed by robots\.txt"):
-            source_runs.discover_source_step(ctx, sources.get_source("xinhua_en"))
+            steps.discover_step(ctx)
         asked = [path for _method, path, _status in site.request_log]
     assert asked[0] == "/robots.txt" and "/list/latestnews.htm" in asked
     assert "/list/latestnews_2.htm" not in asked
@@ -159,7 +168,7 @@ def test_a_declared_sources_listing_walk_takes_the_shared_per_host_slots(
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("WIRE_MAX_RPS", "50")
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id="slots",
         target_day=DAY,
         base_url=news_cn_site.base_url,
@@ -167,13 +176,13 @@ def test_a_declared_sources_listing_walk_takes_the_shared_per_host_slots(
         feed="xinhua_en",
     )
     source = sources.get_source("xinhua_en")
-    fast = dataclasses.replace(source_runs.fetch_settings_for(source), max_requests_per_second=50)
-    found = source_runs.discover_source_step(ctx, source, fetch_settings=fast)
+    fast = dataclasses.replace(source.fetch_settings(), max_requests_per_second=50)
+    found = steps.discover_step(ctx, fetch_settings=fast)
     assert found["count"] > 0
-    engine = load.make_engine(url)
+    engine = engines.make_engine(url)
     try:
         with engine.connect() as conn:
-            hosts = conn.execute(sa.select(load.host_rate_slots.c.host)).scalars().all()
+            hosts = conn.execute(sa.select(tables.host_rate_slots.c.host)).scalars().all()
     finally:
         engine.dispose()
     assert hosts == [news_cn_site.base_url.removeprefix("http://").split(":")[0]]

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import load, sources
+from wire_ingest import sources
+from wire_ingest.warehouse import engines, tables
 from wire_ingest.wiresim.newscn import NewsCnSite
 from wire_ingest.wiresim.server import RunningSite, start_in_thread
 
@@ -81,11 +82,11 @@ def test_generated_dag_runs_a_day_into_the_warehouse(
     assert "DagRun Finished: dag_id=wire_xinhua_en" in log and "state=success" in log, log[-4000:]
 
     expected = {e["url"]: e for e in news_cn_site.answer_key() if e["page_date"] == DAY.isoformat()}
-    engine = load.make_engine(warehouse)
+    engine = engines.make_engine(warehouse)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.select(load.articles)).mappings().all()
-            run = conn.execute(sa.select(load.ingest_runs)).mappings().one()
+            rows = conn.execute(sa.select(tables.articles)).mappings().all()
+            run = conn.execute(sa.select(tables.ingest_runs)).mappings().one()
     finally:
         engine.dispose()
     assert {row["url"] for row in rows} == set(expected)

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import data_docs, load, pipeline, validate
+from wire_ingest import plan, steps
+from wire_ingest.quality import data_docs, validation
+from wire_ingest.warehouse import engines, tables
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_validate import TARGET_DAY, make_article
@@ -26,7 +28,7 @@ def test_too_many_articles_for_a_day_fail_the_run_readably(
     caplog.set_level(logging.INFO)
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("WIRE_MAX_DAY_ARTICLES", "4")
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id="band-run",
         target_day=TARGET_DAY,
         base_url="http://www.china.org.cn",
@@ -37,25 +39,25 @@ def test_too_many_articles_for_a_day_fail_the_run_readably(
     rows = [make_article(n) for n in range(6)] + [make_article(9, source="Unknown Wire")]
     deduped.write_text("".join(json.dumps(a.to_dict()) + "\n" for a in rows))
 
-    with pytest.raises(validate.BatchValidationError) as raised:
-        pipeline.validate_step(ctx, str(deduped))
+    with pytest.raises(validation.BatchValidationError) as raised:
+        steps.validate_step(ctx, str(deduped))
     assert str(raised.value) == (
         "run band-run: the batch failed 1 of its expectations: "
         "expect_table_row_count_to_be_between: expected 1 to 4 articles for the day, saw 7"
     )
     # One summary line for the step; GX's own logging stays quiet.
-    summaries = [r.getMessage() for r in caplog.records if r.name == "wire_ingest.pipeline"]
+    summaries = [r.getMessage() for r in caplog.records if r.name == "wire_ingest.steps"]
     assert [m for m in summaries if m.startswith("validate:")] == [
         f"validate: 6 passed, 1 rejected; batch expectations failed (1); data docs "
         f"{data_docs.run_dir('band-run', root=tmp_path / 'data' / 'data_docs') / 'index.html'}"
     ]
     assert [r.getMessage() for r in caplog.records if r.name.startswith("great_exp")] == []
 
-    engine = load.make_engine(sqlite_url)
+    engine = engines.make_engine(sqlite_url)
     try:
         with engine.connect() as conn:
-            run = conn.execute(sa.select(load.ingest_runs)).one()._mapping
-            rejects = conn.execute(sa.select(load.article_rejects)).all()
+            run = conn.execute(sa.select(tables.ingest_runs)).one()._mapping
+            rejects = conn.execute(sa.select(tables.article_rejects)).all()
     finally:
         engine.dispose()
     assert run["status"] == "failed" and "expected 1 to 4 articles" in run["message"]
@@ -71,4 +73,4 @@ def test_too_many_articles_for_a_day_fail_the_run_readably(
 
     # Without batch checks (a replay), the same rows pass the gate.
     monkeypatch.setenv("WIRE_MAX_DAY_ARTICLES", "4")
-    assert pipeline.validate_step(ctx, str(deduped), batch_checks=False)["count"] == 6
+    assert steps.validate_step(ctx, str(deduped), batch_checks=False)["count"] == 6

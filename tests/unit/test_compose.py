@@ -192,7 +192,9 @@ def test_airflow_services_share_the_expected_settings(resolved: dict[str, Any]) 
     secrets = env_file_values(ENV_EXAMPLE)
     for name in (*AIRFLOW_SERVICES, "airflow-init"):
         env: Mapping[str, str] = resolved["services"][name]["environment"]
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "wire_ingest.executor.PreloadedLocalExecutor"
+        assert (
+            env["AIRFLOW__CORE__EXECUTOR"] == "wire_ingest.airflow.executor.PreloadedLocalExecutor"
+        )
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
         assert env["AIRFLOW__CORE__PARALLELISM"] == "4"
         assert (

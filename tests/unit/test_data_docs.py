@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wire_ingest import data_docs, pipeline, validate
+from wire_ingest.models import RunContext
+from wire_ingest.quality import data_docs, validation
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_validate import ALLOWED_HOSTS, TARGET_DAY, make_article, valid_batch
@@ -55,11 +56,11 @@ def test_make_offline_points_at_vendored_files_and_keeps_plain_links() -> None:
 @pytest.mark.slow
 def test_run_docs_are_real_gx_pages_that_render_offline(tmp_path: Path) -> None:
     articles = [*valid_batch(), make_article(90, source="Unknown Wire")]
-    result = validate.validate_articles(
+    result = validation.validate_articles(
         articles, target_day=TARGET_DAY, allowed_hosts=ALLOWED_HOSTS, run_id=RUN_ID
     )
-    check = validate.check_batch(result, min_rows=1, max_rows=5, max_reject_share=0.5)
-    ctx = pipeline.RunContext(
+    check = validation.check_batch(result, min_rows=1, max_rows=5, max_reject_share=0.5)
+    ctx = RunContext(
         run_id=RUN_ID,
         target_day=TARGET_DAY,
         feed="china_org_cn",
@@ -103,8 +104,8 @@ def test_run_docs_are_real_gx_pages_that_render_offline(tmp_path: Path) -> None:
 
 
 def test_empty_batch_builds_no_docs(tmp_path: Path) -> None:
-    empty = validate.ValidationResult(passed=[], rejected=[], statistics={}, suite_name="s")
-    ctx = pipeline.RunContext(
+    empty = validation.ValidationResult(passed=[], rejected=[], statistics={}, suite_name="s")
+    ctx = RunContext(
         run_id="r",
         target_day=dt.date(2020, 12, 23),
         feed="china_org_cn",
@@ -113,7 +114,7 @@ def test_empty_batch_builds_no_docs(tmp_path: Path) -> None:
         work_dir=str(tmp_path / "work"),
         landing_url=(tmp_path / "landing").as_uri(),
     )
-    check = validate.BatchCheck(failures=[], suite_name="b", statistics={})
+    check = validation.BatchCheck(failures=[], suite_name="b", statistics={})
     assert (
         data_docs.build_validation_docs(ctx, empty, check, allowed_hosts=[], root=tmp_path) is None
     )

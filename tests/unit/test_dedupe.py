@@ -8,10 +8,10 @@ import random
 
 import pytest
 
-from wire_ingest.dedupe import dedupe_articles, merge_same_url
-from wire_ingest.load import KnownArticle
+from wire_ingest.dedupe.exact import dedupe_articles, merge_same_url
 from wire_ingest.models import Article
 from wire_ingest.urls import article_id
+from wire_ingest.warehouse.queries import KnownArticle
 
 BASE = "http://www.china.org.cn/world/Off_the_Wire"
 

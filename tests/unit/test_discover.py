@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from wire_ingest.discover import DiscoveryResult, article_page_date, discover_day, parse_listing
-from wire_ingest.fetch import RateLimiter, make_session
-from wire_ingest.fetch_state import RobotsRules
+from wire_ingest.adapters.china_org_cn import article_page_date, parse_listing
+from wire_ingest.discover.listings import listing_reader
+from wire_ingest.discover.walker import DiscoveryResult, walk_listing
+from wire_ingest.http.fetch import make_session
+from wire_ingest.http.ratelimit import RateLimiter
+from wire_ingest.http.robots import RobotsRules
+from wire_ingest.landing import LandingWriter, iter_landed
 from wire_ingest.settings import FetchSettings
-from wire_ingest.storage import LandingWriter, iter_landed
+from wire_ingest.sources import get_source
 
 LIVE = "http://www.china.org.cn"
 DAY = dt.date(2020, 12, 23)
@@ -224,10 +228,10 @@ def walk(
     with make_session(fetch_settings) as session:
         limiter = RateLimiter(0)
         robots = RobotsRules(session=session, settings=fetch_settings, limiter=limiter)
-        return discover_day(
-            site.base,
-            listing_path,
+        return walk_listing(
+            f"{site.base}/{listing_path.lstrip('/')}",
             day,
+            read_listing=listing_reader(get_source("china_org_cn")),
             session=session,
             settings=fetch_settings,
             limiter=limiter,

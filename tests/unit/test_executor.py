@@ -25,13 +25,17 @@ def test_airflow_loads_the_executor_by_its_configured_path(tmp_path) -> None:  #
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path),
-        "AIRFLOW__CORE__EXECUTOR": "wire_ingest.executor.PreloadedLocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": "wire_ingest.airflow.executor.PreloadedLocalExecutor",
     }
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split()[-3:] == ["wire_ingest.executor", "PreloadedLocalExecutor", "True"]
+    assert done.stdout.split()[-3:] == [
+        "wire_ingest.airflow.executor",
+        "PreloadedLocalExecutor",
+        "True",
+    ]
 
 
 def test_a_fork_of_a_preloaded_process_validates_without_importing_again() -> None:
@@ -39,23 +43,23 @@ def test_a_fork_of_a_preloaded_process_validates_without_importing_again() -> No
     script = textwrap.dedent(
         """
         import json, logging, os, sys
-        from wire_ingest.executor import PRELOAD_MODULES, preload
+        from wire_ingest.airflow.executor import PRELOAD_MODULES, preload
 
         preload()
         missing = [m for m in PRELOAD_MODULES if m not in sys.modules]
         records = []
         handler = logging.Handler()
         handler.emit = records.append
-        logging.getLogger("wire_ingest.validate").addHandler(handler)
-        logging.getLogger("wire_ingest.validate").setLevel(logging.INFO)
+        logging.getLogger("wire_ingest.quality.validation").addHandler(handler)
+        logging.getLogger("wire_ingest.quality.validation").setLevel(logging.INFO)
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
             import datetime as dt
-            from wire_ingest import validate
+            from wire_ingest.quality import validation
             from tests.unit.test_validate import ALLOWED_HOSTS, valid_batch
 
-            result = validate.validate_articles(
+            result = validation.validate_articles(
                 valid_batch(), target_day=dt.date(2020, 12, 23),
                 allowed_hosts=ALLOWED_HOSTS, run_id="fork",
             )

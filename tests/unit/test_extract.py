@@ -14,8 +14,11 @@ import lxml.html
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import extract, load, parse, pipeline, storage
+from wire_ingest import cli, landing, plan, steps, urls
+from wire_ingest.adapters import base, china_org_cn, generic
 from wire_ingest.models import Article
+from wire_ingest.quality import site_health
+from wire_ingest.warehouse import engines, load, tables
 from wire_ingest.wiresim.generate import Site, build_site
 
 BASE = "http://127.0.0.1:8765"
@@ -56,14 +59,17 @@ def _loadable(key: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_intact_pages_are_read_by_the_adapter(site: Site, key: list[dict[str, Any]]) -> None:
     for entry in _loadable(key)[:20]:
-        assert parse.parse_article(_page(site, entry["url"]), entry["url"]).extraction == "adapter"
+        assert (
+            china_org_cn.parse_article(_page(site, entry["url"]), entry["url"]).extraction
+            == "adapter"
+        )
 
 
 def test_broken_layout_still_loads_flagged_fallback(site: Site, key: list[dict[str, Any]]) -> None:
     wrong: list[str] = []
     entries = _loadable(key)
     for entry in entries:
-        article = parse.parse_article(break_layout(_page(site, entry["url"])), entry["url"])
+        article = china_org_cn.parse_article(break_layout(_page(site, entry["url"])), entry["url"])
         assert article.extraction == "fallback", entry["url"]
         for name in ("title", "body", "dateline", "source", "canonical_url", "page_date"):
             if getattr(article, name) != entry[name]:
@@ -79,7 +85,7 @@ def test_fallback_dates_come_from_the_url_when_the_date_line_is_gone(
 ) -> None:
     entry = _loadable(key)[0]
     html = break_layout(_page(site, entry["url"])).replace(b'id="guild"', b'id="byline"')
-    article = parse.parse_article(html, entry["url"])
+    article = china_org_cn.parse_article(html, entry["url"])
     assert article.extraction == "fallback"
     assert article.published_at == f"{entry['page_date']}T00:00:00+08:00"
     assert article.source == "Xinhua"  # from the "(Xinhua) --" dateline, else the site name
@@ -89,8 +95,8 @@ def test_broken_non_article_pages_stay_refused(site: Site, key: list[dict[str, A
     refused = [e for e in key if e["reject_stage"] == "parse"]
     assert refused
     for entry in refused:
-        with pytest.raises(parse.NotAnArticle) as caught:
-            parse.parse_article(break_layout(_page(site, entry["url"])), entry["url"])
+        with pytest.raises(base.NotAnArticle) as caught:
+            china_org_cn.parse_article(break_layout(_page(site, entry["url"])), entry["url"])
         assert caught.value.reason == "no_title_no_body"
 
 
@@ -100,14 +106,16 @@ def test_adapter_title_element_present_but_empty_does_not_fall_back(
     """An empty h1#title is a page defect for validation to reject, not a layout change."""
     missing = [e for e in key if e["reject_reason"] == "title_missing"]
     assert missing
-    article = parse.parse_article(_page(site, missing[0]["url"]), missing[0]["url"])
+    article = china_org_cn.parse_article(_page(site, missing[0]["url"]), missing[0]["url"])
     assert (article.title, article.extraction) == ("", "adapter")
 
 
 def test_fallback_can_be_turned_off(site: Site, key: list[dict[str, Any]]) -> None:
     entry = _loadable(key)[0]
-    with pytest.raises(parse.NotAnArticle):
-        parse.parse_article(break_layout(_page(site, entry["url"])), entry["url"], fallback=False)
+    with pytest.raises(base.NotAnArticle):
+        china_org_cn.parse_article(
+            break_layout(_page(site, entry["url"])), entry["url"], fallback=False
+        )
 
 
 # ---------------------------------------------------------------- generic extraction
@@ -125,7 +133,7 @@ ARTICLE = """<html><head><title>Ignored site title</title>
 
 
 def test_generic_article_reads_title_body_date_and_site() -> None:
-    article = parse.generic_article(
+    article = generic.generic_article(
         ARTICLE.encode(), "https://example.com/news/rivers-rise", timezone="Europe/Berlin"
     )
     assert article.title == "Rivers rise after a week of rain"
@@ -142,7 +150,7 @@ def test_generic_article_reads_title_body_date_and_site() -> None:
 def test_generic_dates_fall_back_to_the_url_in_the_source_time_zone() -> None:
     meta = '<meta property="article:published_time" content="2024-06-03T09:15:00+02:00">'
     page = ARTICLE.replace(meta, "").encode()
-    article = parse.generic_article(
+    article = generic.generic_article(
         page,
         "https://english.news.cn/20251231/0123456789abcdef0123456789abcdef/c.html",
         timezone="Asia/Shanghai",
@@ -166,20 +174,20 @@ def test_generic_dates_fall_back_to_the_url_in_the_source_time_zone() -> None:
     ],
 )
 def test_url_date(url: str, day: dt.date | None) -> None:
-    assert extract.url_date(url) == day
+    assert urls.url_date(url) == day
 
 
 def test_metadata_timestamp_sources_and_naive_times() -> None:
     zone = ZoneInfo("Asia/Shanghai")
     ld = '<script type="application/ld+json">{"@graph":[{"datePublished":"2025-01-02 03:04:05"}]}</script>'
     document = lxml.html.document_fromstring(f"<html><head>{ld}</head><body></body></html>")
-    moment = extract.metadata_timestamp(document, zone)
+    moment = generic.metadata_timestamp(document, zone)
     assert moment is not None and moment.isoformat() == "2025-01-02T03:04:05+08:00"
     broken = lxml.html.document_fromstring(
         '<html><head><script type="application/ld+json">{oops</script>'
         '<meta name="pubdate" content="2021-05-06"></head><body></body></html>'
     )
-    day_only = extract.metadata_timestamp(broken, zone)
+    day_only = generic.metadata_timestamp(broken, zone)
     assert day_only is not None and day_only.isoformat() == "2021-05-06T00:00:00+08:00"
 
 
@@ -210,16 +218,16 @@ def test_metadata_timestamp_sources_and_naive_times() -> None:
     ],
 )
 def test_not_article_reason(title: str, paragraphs: list[str], reason: str | None) -> None:
-    assert extract.not_article_reason(title, paragraphs) == reason
+    assert generic.not_article_reason(title, paragraphs) == reason
 
 
 def test_generic_refuses_pages_without_an_article(site: Site, key: list[dict[str, Any]]) -> None:
-    with pytest.raises(parse.NotAnArticle) as caught:
-        parse.generic_article(b"<html><body><p>Page not found</p></body></html>", BASE + "/x")
+    with pytest.raises(base.NotAnArticle) as caught:
+        generic.generic_article(b"<html><body><p>Page not found</p></body></html>", BASE + "/x")
     assert caught.value.reason in {"no_text", "no_title_no_body", "no_body", "no_title"}
     gallery = next(e for e in key if e["kind"] == "gallery" or e["kind"] == "error_page")
-    with pytest.raises(parse.NotAnArticle):
-        parse.generic_article(_page(site, gallery["url"]), gallery["url"])
+    with pytest.raises(base.NotAnArticle):
+        generic.generic_article(_page(site, gallery["url"]), gallery["url"])
 
 
 def test_cli_parses_any_page_with_source_generic(
@@ -228,7 +236,9 @@ def test_cli_parses_any_page_with_source_generic(
     page = tmp_path / "page.html"
     page.write_text(ARTICLE)
     assert (
-        parse.main([str(page), "--url", "https://example.com/2024/06/03/x", "--source", "generic"])
+        cli.main(
+            ["parse", str(page), "--url", "https://example.com/2024/06/03/x", "--source", "generic"]
+        )
         == 0
     )
     printed = json.loads(capsys.readouterr().out)
@@ -236,7 +246,7 @@ def test_cli_parses_any_page_with_source_generic(
         "generic",
         "Rivers rise after a week of rain",
     )
-    assert parse.main([str(page), "--url", "https://example.com/x", "--source", "nope"]) == 2
+    assert cli.main(["parse", str(page), "--url", "https://example.com/x", "--source", "nope"]) == 2
     assert "no source 'nope'" in capsys.readouterr().err
 
 
@@ -244,20 +254,20 @@ def test_cli_parses_any_page_with_source_generic(
 
 
 def test_fallback_check_jumps_against_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert extract.FallbackCheck(30, 100, 0.02).jumped
-    assert not extract.FallbackCheck(5, 100, 0.02).jumped
-    assert not extract.FallbackCheck(30, 100, 0.25).jumped  # usual for this feed
-    assert not extract.FallbackCheck(0, 0, 0.0).jumped
+    assert site_health.FallbackCheck(30, 100, 0.02).jumped
+    assert not site_health.FallbackCheck(5, 100, 0.02).jumped
+    assert not site_health.FallbackCheck(30, 100, 0.25).jumped  # usual for this feed
+    assert not site_health.FallbackCheck(0, 0, 0.0).jumped
     monkeypatch.setenv("WIRE_FALLBACK_JUMP", "0.5")
-    assert not extract.FallbackCheck(30, 100, 0.0).jumped
+    assert not site_health.FallbackCheck(30, 100, 0.0).jumped
     assert (
         "30 of 100 articles (30%, previous runs 2%)"
-        in extract.FallbackCheck(30, 100, 0.02).message()
+        in site_health.FallbackCheck(30, 100, 0.02).message()
     )
 
 
 def _land(ctx: Any, pages: list[tuple[str, bytes]]) -> str:
-    with storage.LandingWriter(
+    with landing.LandingWriter(
         ctx.landing_url, ctx.feed, ctx.target_day, "articles", "r"
     ) as writer:
         for url, body in pages:
@@ -284,40 +294,40 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
     warehouse = f"sqlite:///{tmp_path / 'warehouse.db'}"
     entries = _loadable(key)
     # Yesterday's run: the adapter read everything.
-    before = pipeline.plan_run(run_id="before", target_day=DAY, warehouse_url=warehouse)
-    pipeline.parse_step(
+    before = plan.plan_run(run_id="before", target_day=DAY, warehouse_url=warehouse)
+    steps.parse_step(
         before, _land(before, [(e["url"], _page(site, e["url"])) for e in entries[:10]])
     )
-    pipeline.record_rejects_and_run(before, status="success")
+    steps.record_rejects_and_run(before, status="success")
     # Today: a third of the pages come in the new layout.
-    ctx = pipeline.plan_run(run_id="after", target_day=DAY, warehouse_url=warehouse)
+    ctx = plan.plan_run(run_id="after", target_day=DAY, warehouse_url=warehouse)
     pages = [
         (e["url"], break_layout(_page(site, e["url"])) if i % 3 == 0 else _page(site, e["url"]))
         for i, e in enumerate(entries[:30])
     ]
-    with caplog.at_level(logging.WARNING, logger="wire_ingest.pipeline"):
-        parsed = pipeline.parse_step(ctx, _land(ctx, pages))
+    with caplog.at_level(logging.WARNING, logger="wire_ingest.steps"):
+        parsed = steps.parse_step(ctx, _land(ctx, pages))
     assert any("layout may have changed" in r.getMessage() for r in caplog.records)
     rows = [
         Article.from_dict(json.loads(line))
         for line in Path(parsed["path"]).read_text().splitlines()
     ]
     assert sum(a.extraction == "fallback" for a in rows) == 10
-    summary = pipeline.record_rejects_and_run(ctx, status="success")
+    summary = steps.record_rejects_and_run(ctx, status="success")
     assert summary["fallback"] == 10
-    engine = load.make_engine(warehouse)
+    engine = engines.make_engine(warehouse)
     try:
         load.load_articles(engine, rows, run_id="after")
         with engine.connect() as conn:
             run = conn.execute(
-                sa.select(load.ingest_runs.c.fallback, load.ingest_runs.c.message).where(
-                    load.ingest_runs.c.run_id == "after"
+                sa.select(tables.ingest_runs.c.fallback, tables.ingest_runs.c.message).where(
+                    tables.ingest_runs.c.run_id == "after"
                 )
             ).one()
             stored = dict(
                 conn.execute(
-                    sa.select(load.articles.c.extraction, sa.func.count()).group_by(
-                        load.articles.c.extraction
+                    sa.select(tables.articles.c.extraction, sa.func.count()).group_by(
+                        tables.articles.c.extraction
                     )
                 ).all()
             )
@@ -328,6 +338,6 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
 
 
 def test_extraction_survives_the_stage_files() -> None:
-    article = parse.generic_article(ARTICLE.encode(), "https://example.com/a")
+    article = generic.generic_article(ARTICLE.encode(), "https://example.com/a")
     assert Article.from_dict(json.loads(json.dumps(article.to_dict()))) == article
     assert dataclasses.replace(article, extraction="fallback").extraction == "fallback"

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from wire_ingest.fetch import FetchedPage, RateLimiter, fetch_all, fetch_page, make_session
+from wire_ingest.http.fetch import FetchedPage, fetch_all, fetch_page, make_session
+from wire_ingest.http.ratelimit import RateLimiter
+from wire_ingest.landing import LandingWriter, read_landed
 from wire_ingest.settings import FetchSettings
-from wire_ingest.storage import LandingWriter, read_landed
 
 HTML = "text/html; charset=utf-8"
 PAGE = b"<html><body><p>BEIJING, Dec. 23 (Xinhua) -- A story. Enditem</p></body></html>"

@@ -14,25 +14,24 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wire_ingest import fetch_state, load
-from wire_ingest.fetch import RateLimiter
-from wire_ingest.fetch_state import (
-    FetchOutcome,
-    RobotsRules,
-    SharedRateLimiter,
-    classify_failure,
+from wire_ingest.discover import memory
+from wire_ingest.discover.memory import listing_start_page, remember_listing
+from wire_ingest.http import fetcher, guard
+from wire_ingest.http.failures import classify_failure
+from wire_ingest.http.guard import link_refusal
+from wire_ingest.http.ratelimit import RateLimiter, SharedRateLimiter
+from wire_ingest.http.robots import RobotsRules
+from wire_ingest.models import FetchOutcome, FetchResult, ListingItem
+from wire_ingest.settings import FetchSettings
+from wire_ingest.urls import listing_page_url
+from wire_ingest.warehouse import migrations, tables
+from wire_ingest.warehouse.fetch_state import (
     conditional_headers,
-    link_refusal,
-    listing_page_url,
-    listing_start_page,
     load_states,
     mark_done,
     record_outcomes,
-    remember_listing,
     urls_to_retry,
 )
-from wire_ingest.models import FetchResult, ListingItem
-from wire_ingest.settings import FetchSettings
 
 FEED = "feed"
 DAY = dt.date(2020, 12, 23)
@@ -40,7 +39,7 @@ DAY = dt.date(2020, 12, 23)
 
 @pytest.fixture
 def schema(engine: Engine) -> Engine:
-    load.ensure_schema(engine)
+    migrations.migrate(engine)
     return engine
 
 
@@ -50,7 +49,8 @@ def result(url: str, *, status: int | None = 200, ok: bool = True, error: str | 
 
 
 def failed(url: str, error: str, status: int | None = None, attempts: int = 4) -> FetchOutcome:
-    return FetchOutcome(result(url, status=status, ok=False, error=error, attempts=attempts))
+    failed_result = result(url, status=status, ok=False, error=error, attempts=attempts)
+    return FetchOutcome(failed_result, failure=classify_failure(failed_result))
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_shared_limiter_holds_across_threads(schema: Engine) -> None:
         thread.join()
     assert sorted(waits) == pytest.approx([k * 0.05 for k in range(40)])
     with schema.connect() as conn:
-        next_slot = conn.execute(sa.select(load.host_rate_slots.c.next_slot_at)).scalar_one()
+        next_slot = conn.execute(sa.select(tables.host_rate_slots.c.next_slot_at)).scalar_one()
     assert next_slot == pytest.approx(1000.0 + 40 * 0.05)
 
 
@@ -191,8 +191,8 @@ def test_link_refusal() -> None:
         link_refusal("http://127.0.0.1:8765/x", allowed_hosts=["127.0.0.1"], local_source=True)
         is None
     )
-    assert fetch_state.is_local_source("http://127.0.0.1:8765")
-    assert not fetch_state.is_local_source("http://www.china.org.cn")
+    assert guard.is_local_source("http://127.0.0.1:8765")
+    assert not guard.is_local_source("http://www.china.org.cn")
 
 
 class _Robots(BaseHTTPRequestHandler):
@@ -278,7 +278,7 @@ def test_listing_memory_start_page(schema: Engine) -> None:
 
 
 def test_conditional_fetch_of_an_unchanged_page_is_an_ok_304(tmp_path: Path) -> None:
-    from wire_ingest.storage import LandingWriter, iter_landed
+    from wire_ingest.landing import LandingWriter, iter_landed
     from wire_ingest.wiresim.generate import build_site
     from wire_ingest.wiresim.server import start_in_thread
 
@@ -290,12 +290,10 @@ def test_conditional_fetch_of_an_unchanged_page_is_an_ok_304(tmp_path: Path) -> 
         LandingWriter(tmp_path.as_uri(), FEED, DAY, "articles", "r1") as writer,
     ):
         url = running.base_url + path
-        first = fetch_state.fetch_urls(
-            [url], settings=settings, writer=writer, limiter=RateLimiter(0)
-        )
+        first = fetcher.fetch_urls([url], settings=settings, writer=writer, limiter=RateLimiter(0))
         etag = first[0].etag
         assert first[0].result.status == 200 and etag
-        again = fetch_state.fetch_urls(
+        again = fetcher.fetch_urls(
             [url],
             settings=settings,
             writer=writer,
@@ -330,7 +328,7 @@ def test_days_walked_through_and_remembered(schema: Engine) -> None:
     seen = [item("2020-12-24", 1), item("2020-12-23", 2), item("2020-12-23", 3),
             item("2020-12-22", 4)]  # fmt: skip
     later = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
-    walked = fetch_state.days_walked_through
+    walked = memory.days_walked_through
     assert walked(seen, target_day=DAY, from_first_page=True, now=later) == [
         dt.date(2020, 12, 23),
         dt.date(2020, 12, 24),
@@ -340,8 +338,8 @@ def test_days_walked_through_and_remembered(schema: Engine) -> None:
     # a day is settled only some hours after it ended (Beijing time)
     just_after = dt.datetime(2020, 12, 24, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 25th in Beijing
     assert walked(seen, target_day=DAY, from_first_page=True, now=just_after) == [DAY]
-    assert fetch_state.remembered_day(schema, FEED, DAY) is None
+    assert memory.remembered_day(schema, FEED, DAY) is None
     remember_listing(schema, FEED, seen)
-    fetch_state.remember_days_walked(schema, FEED, [DAY])
-    assert fetch_state.remembered_day(schema, FEED, DAY) == [seen[1], seen[2]]
-    assert fetch_state.remembered_day(schema, FEED, dt.date(2020, 12, 24)) is None
+    memory.remember_days_walked(schema, FEED, [DAY])
+    assert memory.remembered_day(schema, FEED, DAY) == [seen[1], seen[2]]
+    assert memory.remembered_day(schema, FEED, dt.date(2020, 12, 24)) is None

@@ -10,8 +10,8 @@ from typing import Any
 import lxml.html
 import pytest
 
-from wire_ingest import adapters, parse
-from wire_ingest.adapters import news_cn
+from wire_ingest import adapters, cli, sources
+from wire_ingest.adapters import base, china_org_cn, news_cn
 from wire_ingest.wiresim.newscn import LISTING_PATH, NewsCnSite
 
 BASE = "http://127.0.0.1:8766"
@@ -124,7 +124,7 @@ def test_broken_layout_falls_back_and_keeps_what_the_adapter_found(
 
 
 def test_not_an_article_page_is_refused(site: NewsCnSite) -> None:
-    with pytest.raises(parse.NotAnArticle) as caught:
+    with pytest.raises(base.NotAnArticle) as caught:
         news_cn.parse_article(_page(site, BASE + LISTING_PATH), BASE + LISTING_PATH)
     assert caught.value.reason == "no_title_no_body"
 
@@ -140,7 +140,7 @@ def test_same_copy_on_both_sources_has_one_content_hash(
         theirs_url = entry["shared_with_url"].replace(BASE, wire_base)
         rendered = site.wire.render(theirs_url.removeprefix(wire_base), wire_base)
         assert rendered is not None
-        theirs = parse.parse_article(rendered[2], theirs_url)
+        theirs = china_org_cn.parse_article(rendered[2], theirs_url)
         assert ours.content_hash == theirs.content_hash, entry["url"]
         assert ours.body == wire[theirs_url]["body"]
 
@@ -149,7 +149,9 @@ def test_reader_for_feed_uses_the_declared_adapter(
     site: NewsCnSite, key: list[dict[str, Any]]
 ) -> None:
     entry = key[0]
-    article = adapters.reader_for_feed("xinhua_en")(_page(site, entry["url"]), entry["url"])
+    article = adapters.reader_for_source(sources.get_source("xinhua_en"))(
+        _page(site, entry["url"]), entry["url"]
+    )
     assert (article.feed, article.title) == ("xinhua_en", entry["title"])
     with pytest.raises(ValueError, match="unknown adapter"):
         adapters.page_reader("nope", feed="x")
@@ -164,7 +166,7 @@ def test_cli_reads_a_saved_page_with_the_sources_adapter(
     entry = next(e for e in key if e["pages"] > 1)
     page = tmp_path / "c.html"
     page.write_bytes(_page(site, entry["url"]))
-    assert parse.main([str(page), "--url", entry["url"], "--source", "xinhua_en"]) == 0
+    assert cli.main(["parse", str(page), "--url", entry["url"], "--source", "xinhua_en"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["feed"], printed["body"], printed["extraction"]) == (
         "xinhua_en",

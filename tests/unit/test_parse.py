@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from wire_ingest import parse
+from wire_ingest import cli, text
+from wire_ingest.adapters import base, china_org_cn
 from wire_ingest.models import Article
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -53,7 +54,7 @@ def test_every_fixture_page_has_an_expectation() -> None:
 @pytest.mark.parametrize("name", [n for n in GOLDEN_NAMES if "article" in _expected(n)])
 def test_golden_page_gives_exactly_the_expected_article(name: str) -> None:
     expected = _expected(name)
-    article = parse.parse_article(_page(name), expected["url"])
+    article = china_org_cn.parse_article(_page(name), expected["url"])
     # Fields a fixture does not name (added to Article later) must hold their defaults.
     defaults = {f.name: f.default for f in dataclasses.fields(Article)}
     assert article.to_dict() == {**defaults, **expected["article"]}
@@ -62,14 +63,14 @@ def test_golden_page_gives_exactly_the_expected_article(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in GOLDEN_NAMES if "not_an_article" in _expected(n)])
 def test_golden_non_article_page_is_refused(name: str) -> None:
     expected = _expected(name)
-    with pytest.raises(parse.NotAnArticle) as caught:
-        parse.parse_article(_page(name), expected["url"])
+    with pytest.raises(base.NotAnArticle) as caught:
+        china_org_cn.parse_article(_page(name), expected["url"])
     assert caught.value.reason == expected["not_an_article"]
 
 
 def test_seed_page_matches_reference() -> None:
     expected = _expected("seed-2020-12-23")
-    article = parse.parse_article(_page("seed-2020-12-23"), expected["url"])
+    article = china_org_cn.parse_article(_page("seed-2020-12-23"), expected["url"])
     assert article.url == SEED_URL == expected["url"]
     assert article.title == expected["title"]
     assert article.source == expected["source"]
@@ -78,17 +79,17 @@ def test_seed_page_matches_reference() -> None:
     assert len(article.body.split("\n\n")) == expected["paragraph_count"]
     assert article.body.startswith(expected["body_starts_with"])
     assert article.body.endswith(expected["body_ends_with"])
-    for text in expected["body_must_not_contain"]:
-        assert text not in article.body
+    for phrase in expected["body_must_not_contain"]:
+        assert phrase not in article.body
     assert "&#x27;" not in article.body and "two countries' relations" in article.body
     assert article.section == "world"
     assert article.page_date == "2020-12-23"
     assert article.canonical_url == SEED_URL.replace("http://", "https://")
-    assert article.content_hash == parse.content_hash(article.body)
+    assert article.content_hash == text.content_hash(article.body)
 
 
 def test_raw_ref_and_feed_pass_through() -> None:
-    article = parse.parse_article(
+    article = china_org_cn.parse_article(
         _page("seed-2020-12-23"), SEED_URL, feed="other_feed", raw_ref="file:///x.warc.gz#rec-1"
     )
     assert (article.feed, article.raw_ref, article.duplicate_of) == (
@@ -101,20 +102,20 @@ def test_raw_ref_and_feed_pass_through() -> None:
 def test_gb18030_page_decodes_without_declaration_and_with_header() -> None:
     page = _page("gb18030-no-charset-2020-01-10")
     url = _expected("gb18030-no-charset-2020-01-10")["url"]
-    assert "(春运)" in parse.parse_article(page, url).body
+    assert "(春运)" in china_org_cn.parse_article(page, url).body
     assert (
-        parse.parse_article(page, url, charset="GB2312").title
+        china_org_cn.parse_article(page, url, charset="GB2312").title
         == "China’s Spring Festival travel rush begins"
     )
     # A header that claims UTF-8 for GB bytes is wrong; strict decoding notices and falls back.
-    assert "农历新年" in parse.parse_article(page, url, charset="utf-8").body
+    assert "农历新年" in china_org_cn.parse_article(page, url, charset="utf-8").body
 
 
 # ---------------------------------------------------------------- decoding
 
 
 @pytest.mark.parametrize(
-    ("data", "charset", "text"),
+    ("data", "charset", "expected"),
     [
         ("café".encode(), None, "café"),
         ("café".encode("latin-1"), "iso-8859-1", "café"),  # the HTTP header wins
@@ -130,13 +131,13 @@ def test_gb18030_page_decodes_without_declaration_and_with_header() -> None:
         (b"\xef\xbb\xbfBOM", "gbk", "BOM"),
     ],
 )
-def test_decode_html(data: bytes, charset: str | None, text: str) -> None:
-    assert parse.decode_html(data, charset) == text
+def test_decode_html(data: bytes, charset: str | None, expected: str) -> None:
+    assert text.decode_html(data, charset) == expected
 
 
 def test_meta_charset_is_used_when_no_header_is_given() -> None:
     page = '<html><head><meta charset="gbk"></head><body><h1 id="title">中文标题</h1></body></html>'
-    assert parse.parse_article(page.encode("gbk"), SEED_URL).title == "中文标题"
+    assert china_org_cn.parse_article(page.encode("gbk"), SEED_URL).title == "中文标题"
 
 
 # ---------------------------------------------------------------- source and date line
@@ -174,11 +175,11 @@ def test_meta_charset_is_used_when_no_header_is_given() -> None:
     ],
 )
 def test_source_and_published_at(text: str, source: str, published_at: str) -> None:
-    assert parse.source_and_published_at(text) == (source, published_at)
+    assert china_org_cn.source_and_published_at(text) == (source, published_at)
 
 
 def test_page_without_date_line_has_empty_source_and_date() -> None:
-    article = parse.parse_article(
+    article = china_org_cn.parse_article(
         _html("<p>Text.</p>", guild="0 Comment(s) Print E-mail"), SEED_URL
     )
     assert (article.source, article.published_at) == ("", "")
@@ -188,7 +189,7 @@ def test_pinglun_counter_does_not_leak_into_source() -> None:
     guild = (
         '<font id="pinglun">12</font>Comment(s) <a>Print</a> <a>E-mail</a> Xinhua, April 30, 2025'
     )
-    article = parse.parse_article(_html("<p>Text.</p>", guild=guild), SEED_URL)
+    article = china_org_cn.parse_article(_html("<p>Text.</p>", guild=guild), SEED_URL)
     assert (article.source, article.published_at) == ("Xinhua", "2025-04-30T00:00:00+08:00")
 
 
@@ -222,7 +223,7 @@ def test_pinglun_counter_does_not_leak_into_source() -> None:
     ],
 )
 def test_split_dateline(paragraph: str, dateline: str | None, rest: str) -> None:
-    assert parse.split_dateline(paragraph) == (dateline, rest)
+    assert text.split_dateline(paragraph) == (dateline, rest)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,7 @@ def test_split_dateline(paragraph: str, dateline: str | None, rest: str) -> None
     ],
 )
 def test_strip_trailer(paragraph: str, stripped: str) -> None:
-    assert parse.strip_trailer(paragraph) == stripped
+    assert text.strip_trailer(paragraph) == stripped
 
 
 def test_body_drops_boilerplate_and_empty_paragraphs() -> None:
@@ -256,7 +257,7 @@ def test_body_drops_boilerplate_and_empty_paragraphs() -> None:
         '<p><!-- <div appproperty="x" --> appproperty="y"&gt; --&gt;</p>'
         "<p>--&gt;</p>"
     )
-    article = parse.parse_article(_html(container), SEED_URL)
+    article = china_org_cn.parse_article(_html(container), SEED_URL)
     assert article.dateline == "BEIJING"
     assert article.body == "First.\n\nSecond (Photo by Li Hua/Xinhua).\n\nThird."
 
@@ -266,7 +267,7 @@ def test_body_keeps_ordinary_paragraphs_that_mention_boilerplate_words() -> None
         "<p>Copyright disputes rose by 12 percent, the court said.</p>"
         "<p>Users can print and e-mail the forms, officials said.</p>"
     )
-    article = parse.parse_article(_html(container), SEED_URL)
+    article = china_org_cn.parse_article(_html(container), SEED_URL)
     assert article.body.split("\n\n") == [
         "Copyright disputes rose by 12 percent, the court said.",
         "Users can print and e-mail the forms, officials said.",
@@ -278,36 +279,36 @@ def test_body_text_decodes_entities_and_ignores_scripts_and_comments() -> None:
         "<p>Tom &amp; Jerry&#x27;s <b>bold</b>\n  move<br>over <!-- hidden --> here"
         "<script>var x = 1;</script>.</p>"
     )
-    article = parse.parse_article(_html(container), SEED_URL)
+    article = china_org_cn.parse_article(_html(container), SEED_URL)
     assert article.body == "Tom & Jerry's bold move over here."
 
 
 def test_dateline_only_first_paragraph_is_dropped() -> None:
     container = "<p>BEIJING, Jan. 21 (Xinhua) --</p><p>Body.</p>"
-    article = parse.parse_article(_html(container), SEED_URL)
+    article = china_org_cn.parse_article(_html(container), SEED_URL)
     assert (article.dateline, article.body) == ("BEIJING", "Body.")
 
 
 def test_dateline_is_only_taken_from_the_first_paragraph() -> None:
     container = "<p>Intro.</p><p>BEIJING, Jan. 21 (Xinhua) -- Second.</p>"
-    article = parse.parse_article(_html(container), SEED_URL)
+    article = china_org_cn.parse_article(_html(container), SEED_URL)
     assert article.dateline is None
     assert article.body == "Intro.\n\nBEIJING, Jan. 21 (Xinhua) -- Second."
 
 
 def test_body_outside_apdiv1_is_still_found() -> None:
     page = b'<html><body><h1 id="title">T</h1><div id="container_txt"><p>Only here.</p></div></body></html>'
-    assert parse.parse_article(page, SEED_URL).body == "Only here."
+    assert china_org_cn.parse_article(page, SEED_URL).body == "Only here."
 
 
 def test_page_with_body_but_no_title_is_an_article_with_empty_title() -> None:
     page = b'<html><body><div class="apDiv1"><div id="container_txt"><p>Body.</p></div></div></body></html>'
-    article = parse.parse_article(page, SEED_URL)
+    article = china_org_cn.parse_article(page, SEED_URL)
     assert (article.title, article.body) == ("", "Body.")
 
 
 def test_page_with_title_but_no_body_is_an_article_with_empty_body() -> None:
-    article = parse.parse_article(_html(""), SEED_URL)
+    article = china_org_cn.parse_article(_html(""), SEED_URL)
     assert (article.title, article.body) == ("A title", "")
 
 
@@ -330,8 +331,8 @@ def test_page_with_title_but_no_body_is_an_article_with_empty_body() -> None:
     ],
 )
 def test_not_an_article(data: bytes, reason: str) -> None:
-    with pytest.raises(parse.NotAnArticle) as caught:
-        parse.parse_article(data, SEED_URL)
+    with pytest.raises(base.NotAnArticle) as caught:
+        china_org_cn.parse_article(data, SEED_URL)
     assert caught.value.reason == reason
     assert isinstance(caught.value, ValueError)
     assert str(caught.value) and "\n" not in str(caught.value)
@@ -344,7 +345,7 @@ def test_normalise_body() -> None:
     body = (
         "BEIJING, Dec. 23 (Xinhua) -- “China’s” economy — grew\u00a0 fast.\n\nSecond  LINE. Enditem"
     )
-    assert parse.normalise_body(body) == '"china\'s" economy - grew fast. second line.'
+    assert text.normalise_body(body) == '"china\'s" economy - grew fast. second line.'
 
 
 @pytest.mark.parametrize(
@@ -358,7 +359,7 @@ def test_normalise_body() -> None:
     ],
 )
 def test_content_hash_equal_for_exact_duplicates(variant: str) -> None:
-    assert parse.content_hash(variant) == parse.content_hash(
+    assert text.content_hash(variant) == text.content_hash(
         "China's economy - grew fast.\n\nSecond line."
     )
 
@@ -372,13 +373,13 @@ def test_content_hash_equal_for_exact_duplicates(variant: str) -> None:
     ],
 )
 def test_content_hash_differs_for_different_text(different: str) -> None:
-    assert parse.content_hash(different) != parse.content_hash(
+    assert text.content_hash(different) != text.content_hash(
         "China's economy - grew fast.\n\nSecond line."
     )
 
 
 def test_content_hash_is_sha256_hex() -> None:
-    digest = parse.content_hash("x")
+    digest = text.content_hash("x")
     assert len(digest) == 64 and int(digest, 16) >= 0
 
 
@@ -387,9 +388,11 @@ def test_content_hash_is_sha256_hex() -> None:
 
 def test_main_prints_article_json(capsys: pytest.CaptureFixture[str]) -> None:
     path = PAGES / "seed-2020-12-23.html"
-    assert parse.main([str(path), "--url", SEED_URL]) == 0
+    assert cli.main(["parse", str(path), "--url", SEED_URL]) == 0
     printed = json.loads(capsys.readouterr().out)
-    expected = parse.parse_article(path.read_bytes(), SEED_URL, raw_ref=path.resolve().as_uri())
+    expected = china_org_cn.parse_article(
+        path.read_bytes(), SEED_URL, raw_ref=path.resolve().as_uri()
+    )
     assert Article.from_dict(printed) == expected
 
 
@@ -399,7 +402,7 @@ def test_main_reads_gzip_and_keeps_non_ascii(
     name = "gb18030-no-charset-2020-01-10"
     gz = tmp_path / "page.html.gz"
     gz.write_bytes(gzip.compress(_page(name)))
-    assert parse.main([str(gz), "--url", _expected(name)["url"], "--feed", "f2"]) == 0
+    assert cli.main(["parse", str(gz), "--url", _expected(name)["url"], "--feed", "f2"]) == 0
     out = capsys.readouterr().out
     assert "(春运)" in out  # ensure_ascii=False
     assert json.loads(out)["feed"] == "f2"
@@ -408,14 +411,17 @@ def test_main_reads_gzip_and_keeps_non_ascii(
 
 def test_main_not_an_article(capsys: pytest.CaptureFixture[str]) -> None:
     path = PAGES / "listing-node-7075238.html"
-    assert parse.main([str(path), "--url", "http://www.china.org.cn/world/node_7075238.htm"]) == 1
+    assert (
+        cli.main(["parse", str(path), "--url", "http://www.china.org.cn/world/node_7075238.htm"])
+        == 1
+    )
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "not an article: no_title_no_body\n"
 
 
 def test_main_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert parse.main([str(tmp_path / "nope.html"), "--url", SEED_URL]) == 2
+    assert cli.main(["parse", str(tmp_path / "nope.html"), "--url", SEED_URL]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope.html" in err
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from wire_ingest import pipeline
+from wire_ingest import landing, plan
+from wire_ingest.airflow.context import warehouse_url_of
 
 UTC = dt.UTC
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+TZ = "Asia/Shanghai"
 
 
 @pytest.mark.parametrize(
@@ -33,18 +36,18 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
     ],
 )
 def test_target_day_for(kwargs: dict, expected: str) -> None:
-    assert pipeline.target_day_for(**kwargs) == dt.date.fromisoformat(expected)
+    assert plan.target_day_for(timezone=TZ, **kwargs) == dt.date.fromisoformat(expected)
 
 
 def test_target_day_needs_something() -> None:
     with pytest.raises(ValueError):
-        pipeline.target_day_for()
+        plan.target_day_for(timezone=TZ)
 
 
 def test_backfill_days_map_one_to_one() -> None:
     # a backfill's logical dates are the Beijing midnights of D1..D2 (the timetable's interval starts)
     starts = [dt.datetime(2020, 12, d, tzinfo=BEIJING) for d in (21, 22, 23)]
-    days = [pipeline.target_day_for(logical_date=s.astimezone(UTC)) for s in starts]
+    days = [plan.target_day_for(timezone=TZ, logical_date=s.astimezone(UTC)) for s in starts]
     assert days == [dt.date(2020, 12, 21), dt.date(2020, 12, 22), dt.date(2020, 12, 23)]
 
 
@@ -77,47 +80,63 @@ def test_backfill_days_map_one_to_one() -> None:
     ],
 )
 def test_warehouse_url_from_connection(conn: dict, expected: str) -> None:
-    assert pipeline.warehouse_url_from_connection(**conn) == expected
+    assert warehouse_url_of(_connection(**conn)) == expected
 
 
 def test_warehouse_url_rejects_unknown_types() -> None:
-    with pytest.raises(ValueError, match="not supported"):
-        pipeline.warehouse_url_from_connection(conn_type="mysql", host="x")
+    with pytest.raises(ValueError, match="not a supported warehouse"):
+        warehouse_url_of(_connection(conn_type="mysql", host="x"))
     with pytest.raises(ValueError, match="path"):
-        pipeline.warehouse_url_from_connection(conn_type="sqlite", host=None)
+        warehouse_url_of(_connection(conn_type="sqlite", host=None))
+
+
+def _connection(**fields: Any) -> Any:
+    """A real Airflow connection object (the task SDK's), as tasks get it."""
+    import json
+
+    from airflow.sdk import Connection
+
+    extra = fields.pop("extra", None)
+    return Connection(
+        conn_id="wire_warehouse", extra=json.dumps(extra) if extra else None, **fields
+    )
 
 
 def test_run_key_is_filesystem_safe() -> None:
     assert (
-        pipeline.run_key("manual__2026-11-28T14:12:06.843920+00:00")
+        landing.safe_key("manual__2026-11-28T14:12:06.843920+00:00")
         == "manual__2026-11-28T14_12_06.843920_00_00"
     )
-    assert pipeline.run_key("///") == "run"
+    assert landing.safe_key("///") == "run"
 
 
 def test_plan_run_round_trips_through_xcom(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
-    ctx = pipeline.plan_run(
+    ctx = plan.plan_run(
         run_id="scheduled__x", target_day=dt.date(2020, 12, 23), base_url="http://127.0.0.1:1/"
     )
     assert ctx.base_url == "http://127.0.0.1:1"
     assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'warehouse.db'}"
     assert ctx.landing_url == (tmp_path / "landing").as_uri()
     assert (tmp_path / "work" / "china_org_cn" / "2020-12-23" / "scheduled__x").is_dir()
-    assert pipeline.context_from_dict(pipeline.context_to_dict(ctx)) == ctx
+    assert plan.context_from_dict(plan.context_to_dict(ctx)) == ctx
 
 
 def test_discover_hands_the_plan_to_later_tasks(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`discover`'s XCom carries the plan; every later task reads its RunContext from it."""
-    from wire_ingest import airflow_support
+    from wire_ingest import plan
+    from wire_ingest.airflow import context
 
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
-    ctx = pipeline.plan_run(run_id="scheduled__y", target_day=dt.date(2020, 12, 24))
-    planned = pipeline.context_to_dict(ctx)
-    xcom = airflow_support.with_plan({"path": "/x/discovered.jsonl", "count": 3}, planned)
+    ctx = plan.plan_run(run_id="scheduled__y", target_day=dt.date(2020, 12, 24))
+    monkeypatch.setenv("AIRFLOW_CONN_WIRE_WAREHOUSE", ctx.warehouse_url)
+    planned = plan.context_to_dict(ctx)
+    planned[context.WAREHOUSE_REF] = "wire_warehouse"  # the plan names the connection ...
+    del planned["warehouse_url"]  # ... never its URL (which may carry a password)
+    xcom = context.with_plan({"path": "/x/discovered.jsonl", "count": 3}, planned)
     assert xcom["path"] == "/x/discovered.jsonl" and xcom["count"] == 3
     assert json.loads(json.dumps(xcom)) == xcom  # what XCom stores: plain JSON
-    assert airflow_support.plan_of(xcom) == ctx
+    assert context.plan_of(xcom) == ctx
 
 
 def test_plan_from_context_takes_the_day_param_over_the_logical_date(
@@ -125,22 +144,21 @@ def test_plan_from_context_takes_the_day_param_over_the_logical_date(
 ) -> None:
     from airflow.sdk.definitions.param import ParamsDict
 
-    from wire_ingest import airflow_support
+    from wire_ingest import sources
+    from wire_ingest.airflow import context as airflow_context
 
     monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("AIRFLOW_VAR_WIRE_BASE_URL_XINHUA_EN", "http://127.0.0.1:9")
     monkeypatch.setenv("AIRFLOW_CONN_WIRE_WAREHOUSE", f"sqlite:///{tmp_path / 'w.db'}")
-    context = {
+    run = {
         "run_id": "manual__x",
         "params": ParamsDict({"day": "2020-12-21"}),
         "logical_date": dt.datetime(2020, 12, 24, tzinfo=dt.UTC),
     }
-    planned = airflow_support.plan_from_context(
-        context,
-        feed="xinhua_en",
-        base_url_variable="wire_base_url_xinhua_en",
-        default_base_url="https://english.news.cn",
-    )
+    planned = airflow_context.plan_from_context(run, sources.get_source("xinhua_en"))
     assert planned["target_day"] == "2020-12-21" and planned["feed"] == "xinhua_en"
     assert planned["base_url"] == "http://127.0.0.1:9"
-    assert planned["warehouse_url"] == f"sqlite:///{tmp_path / 'w.db'}"
+    # the plan (XCom) names the connection, never its URL; each task resolves it
+    assert "warehouse_url" not in planned and planned["warehouse_conn_id"] == "wire_warehouse"
+    ctx = airflow_context.plan_of({"plan": planned})
+    assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'w.db'}"

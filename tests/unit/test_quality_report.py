@@ -10,8 +10,9 @@ import pytest
 from fastapi import HTTPException, Request
 from fastapi.testclient import TestClient
 
-from wire_ingest import load, quality_report
 from wire_ingest.models import Rejection
+from wire_ingest.quality import report
+from wire_ingest.warehouse import engines, load, migrations
 
 RUN_ID = "scheduled__2020-12-22T16:00:00+00:00"
 
@@ -24,9 +25,9 @@ def _authenticate(request: Request) -> str:
 
 @pytest.fixture
 def client(tmp_path: Path, sqlite_url: str) -> TestClient:
-    engine = load.make_engine(sqlite_url)
+    engine = engines.make_engine(sqlite_url)
     try:
-        load.ensure_schema(engine)
+        migrations.migrate(engine)
         details: dict[str, Any] = {"failed": [{"expectation": "expect_x", "column": "body"}]}
         load.record_rejections(
             engine,
@@ -63,7 +64,7 @@ def client(tmp_path: Path, sqlite_url: str) -> TestClient:
         engine.dispose()
     (tmp_path / "docs" / "secret.txt").parent.mkdir()
     (tmp_path / "outside.txt").write_text("not docs")
-    app = quality_report.create_app(
+    app = report.create_app(
         warehouse_url=lambda: sqlite_url,
         authenticate=_authenticate,
         login_url=lambda next_url: f"/auth/login?next={next_url}",
@@ -74,7 +75,7 @@ def client(tmp_path: Path, sqlite_url: str) -> TestClient:
 
 def test_an_app_without_authentication_cannot_be_built(sqlite_url: str) -> None:
     with pytest.raises(ValueError, match="authentication"):
-        quality_report.create_app(warehouse_url=lambda: sqlite_url)
+        report.create_app(warehouse_url=lambda: sqlite_url)
 
 
 def test_anonymous_callers_are_refused_or_sent_to_login(client: TestClient) -> None:

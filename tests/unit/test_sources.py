@@ -29,14 +29,14 @@ def test_shipped_sources_load_with_both_wires() -> None:
     declared = sources.load_sources()
     assert set(declared) >= {"china_org_cn", "xinhua_en"}
     china, xinhua = declared["china_org_cn"], declared["xinhua_en"]
-    assert (china.adapter, china.dag, china.generated) == ("china_org_cn", "wire_ingest", False)
-    assert (xinhua.adapter, xinhua.dag, xinhua.generated) == ("news_cn", "wire_xinhua_en", True)
+    assert (china.adapter, china.dag) == ("china_org_cn", "wire_ingest")
+    assert (xinhua.adapter, xinhua.dag) == ("news_cn", "wire_xinhua_en")
     assert xinhua.timezone == "Asia/Shanghai" and xinhua.suite == "wire_ingest.xinhua_en.articles"
     assert xinhua.is_article_url(
         "https://english.news.cn/20251231/0123456789abcdef0123456789abcdef/c.html"
     )
     assert not xinhua.is_article_url("https://english.news.cn/list/latestnews.htm")
-    assert [s.name for s in sources.generated_sources()] == ["xinhua_en"]
+    assert [s.name for s in sources.enabled_sources()] == ["china_org_cn", "xinhua_en"]
 
 
 def test_defaults_fill_optional_fields() -> None:
@@ -47,7 +47,7 @@ def test_defaults_fill_optional_fields() -> None:
         "UTC",
         "wire_fetch",
     )
-    assert source.dag == "wire_wire" and source.generated
+    assert source.dag == "wire_wire"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,8 @@ def test_pools_of_generated_dags_and_the_check_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert sources.pools() == {
-        "wire_fetch_news_cn": {"slots": 2, "description": "Fetches of wire xinhua_en"}
+        "wire_fetch": {"slots": 4, "description": "Fetches of wire china_org_cn"},
+        "wire_fetch_news_cn": {"slots": 2, "description": "Fetches of wire xinhua_en"},
     }
     assert sources.main(["pools"]) == 0
     assert '"wire_fetch_news_cn"' in capsys.readouterr().out
@@ -145,16 +146,16 @@ def test_pools_of_generated_dags_and_the_check_command(
 def test_fetch_settings_take_the_sources_rate_and_depth_unless_the_environment_sets_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from wire_ingest import source_runs
+    pass
 
     source = sources.get_source("xinhua_en")
     monkeypatch.delenv("WIRE_MAX_RPS", raising=False)
     monkeypatch.delenv("WIRE_MAX_LISTING_PAGES", raising=False)
-    declared = source_runs.fetch_settings_for(source)
+    declared = source.fetch_settings()
     assert declared.max_requests_per_second == source.rate_limit_rps
     assert declared.max_listing_pages == source.max_listing_pages
     monkeypatch.setenv("WIRE_MAX_LISTING_PAGES", "3")  # one set, the other still declared
-    deeper = source_runs.fetch_settings_for(source)
+    deeper = source.fetch_settings()
     assert (deeper.max_listing_pages, deeper.max_requests_per_second) == (3, source.rate_limit_rps)
     monkeypatch.setenv("WIRE_MAX_RPS", "0")
-    assert source_runs.fetch_settings_for(source).max_requests_per_second == 0
+    assert source.fetch_settings().max_requests_per_second == 0

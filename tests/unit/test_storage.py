@@ -11,7 +11,7 @@ import fsspec
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from wire_ingest.storage import (
+from wire_ingest.landing import (
     LandingWriter,
     iter_landed,
     landed_files,

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import dedupe, load, parse, stories, urls
+from wire_ingest import text, urls
+from wire_ingest.dedupe import exact, stories
 from wire_ingest.models import Article
 from wire_ingest.versions import headline_version
+from wire_ingest.warehouse import engines, load, migrations, tables
 from wire_ingest.wiresim import prose
 
 LEAD = (
@@ -43,7 +45,7 @@ def make_article(content_id: int, title: str, body: str, *, day: str = "2020-12-
         dateline="LIMA",
         body=body,
         section="world",
-        content_hash=parse.content_hash(body),
+        content_hash=text.content_hash(body),
         page_date=day,
     )
 
@@ -164,8 +166,8 @@ def test_grouping_does_not_depend_on_input_order() -> None:
         assert stories.group_stories(shuffled, [], {}, {})[0] == expected
 
 
-def _load(engine: sa.Engine, batch: list[Article], run_id: str) -> dedupe.DedupeResult:
-    result = dedupe.dedupe_with_warehouse(engine, batch)
+def _load(engine: sa.Engine, batch: list[Article], run_id: str) -> exact.DedupeResult:
+    result = exact.dedupe_with_warehouse(engine, batch)
     load.load_articles(engine, result.articles, run_id=run_id)
     assert result.stories is not None
     stories.record_stories(engine, result.stories)
@@ -174,14 +176,14 @@ def _load(engine: sa.Engine, batch: list[Article], run_id: str) -> dedupe.Dedupe
 
 def _story_ids(engine: sa.Engine) -> dict[str, str]:
     with engine.connect() as conn:
-        query = sa.select(load.articles.c.article_id, load.articles.c.story_id)
+        query = sa.select(tables.articles.c.article_id, tables.articles.c.story_id)
         return {row.article_id: row.story_id for row in conn.execute(query)}
 
 
 @pytest.mark.parametrize("order", ["by_day", "reversed", "one_batch"])
 def test_warehouse_stories_are_the_same_in_any_loading_order(tmp_path: Path, order: str) -> None:
-    engine = load.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    load.ensure_schema(engine)
+    engine = engines.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    migrations.migrate(engine)
     family = _family()
     days = sorted({a.page_date for a in family})
     batches = [[a for a in family if a.page_date == day] for day in days]
@@ -201,7 +203,7 @@ def test_warehouse_stories_are_the_same_in_any_loading_order(tmp_path: Path, ord
         rows = conn.execute(
             sa.text("SELECT story_id, article_id, versions FROM stories ORDER BY story_id")
         ).all()
-        buckets = conn.execute(sa.select(sa.func.count()).select_from(load.article_lsh_buckets))
+        buckets = conn.execute(sa.select(sa.func.count()).select_from(tables.article_lsh_buckets))
         assert buckets.scalar_one() == len(family) * (stories.BODY_BANDS + stories.LEAD_BANDS)
     # one row per story; the representative is the highest-ranked, longest version
     assert {(r.story_id, r.article_id, r.versions) for r in rows} == {
@@ -212,12 +214,12 @@ def test_warehouse_stories_are_the_same_in_any_loading_order(tmp_path: Path, ord
 
 
 def test_a_rerun_changes_no_story(tmp_path: Path) -> None:
-    engine = load.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    load.ensure_schema(engine)
+    engine = engines.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    migrations.migrate(engine)
     family = _family()
     _load(engine, family, "first")
     before = _story_ids(engine)
-    again = dedupe.dedupe_with_warehouse(engine, family)
+    again = exact.dedupe_with_warehouse(engine, family)
     counts = load.load_articles(engine, again.articles, run_id="second")
     assert counts.updated == 0 and again.stories is not None and not again.stories.relabel
     assert _story_ids(engine) == before
@@ -225,17 +227,17 @@ def test_a_rerun_changes_no_story(tmp_path: Path) -> None:
 
 
 def test_ensure_schema_upgrades_an_older_articles_table(tmp_path: Path) -> None:
-    engine = load.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = engines.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     old = sa.MetaData()
     keep = [
         c.name
-        for c in load.articles.columns
+        for c in tables.articles.columns
         if c.name not in ("story_id", "version_kind", "version_rank")
     ]
-    sa.Table("articles", old, *(c._copy() for c in load.articles.columns if c.name in keep))
+    sa.Table("articles", old, *(c._copy() for c in tables.articles.columns if c.name in keep))
     old.create_all(engine)
-    load.ensure_schema(engine)
-    load.ensure_schema(engine)  # idempotent
+    migrations.migrate(engine)
+    migrations.migrate(engine)  # idempotent
     with engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}

@@ -133,7 +133,7 @@ def test_same_article_via_different_links_gets_one_id() -> None:
     ],
 )
 def test_page_date_from_url(url: str, day: dt.date | None) -> None:
-    assert urls.page_date_from_url(url) == day
+    assert urls.url_date(url) == day
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for the Great Expectations validation stage (wire_ingest.validate)."""
+"""Tests for the Great Expectations validation stage (wire_ingest.quality.validation)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from wire_ingest.models import Article, Rejection
-from wire_ingest.validate import (
+from wire_ingest.quality.validation import (
     BatchValidationError,
     ValidationResult,
     build_suite,
@@ -249,7 +249,7 @@ def test_importing_module_is_light_and_empty_input_never_touches_gx() -> None:
     code = textwrap.dedent(
         """
         import datetime as dt, json, sys
-        import wire_ingest.validate as v
+        import wire_ingest.quality.validation as v
         after_import = sorted(m for m in ("great_expectations", "pandas") if m in sys.modules)
         result = v.validate_articles(
             [], target_day=dt.date(2020, 12, 23), allowed_hosts=["127.0.0.1"], run_id="r"

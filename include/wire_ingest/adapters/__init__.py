@@ -1,65 +1,54 @@
-"""Site adapters by name, and the page reader a feed's declared adapter implies."""
+"""Site adapters: the page reader a source's declared adapter implies (or the generic extractor)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
+from wire_ingest.adapters.base import NotAnArticle, PageReader
 from wire_ingest.models import Article
+from wire_ingest.sources import Source
 
-ADAPTER_NAMES = ("china_org_cn", "news_cn")  # "" / None in the config: the generic extractor
+__all__ = ["ADAPTER_NAMES", "NotAnArticle", "PageReader", "page_reader", "reader_for_source"]
 
-
-class PageReader(Protocol):
-    def __call__(
-        self, html: bytes, url: str, *, charset: str | None = None, raw_ref: str | None = None
-    ) -> Article: ...
+ADAPTER_NAMES = ("china_org_cn", "news_cn")  # "" in sources.toml: the generic extractor
 
 
 def page_reader(
     adapter: str | None, *, feed: str, timezone: str = "UTC", agency: str = ""
 ) -> PageReader:
-    """Reads one landed page of `feed` into an Article (raises parse.NotAnArticle)."""
-    from wire_ingest import parse
+    """Reads one landed page of `feed` into an Article (raises NotAnArticle)."""
 
     def china_org_cn(
         html: bytes, url: str, *, charset: str | None = None, raw_ref: str | None = None
     ) -> Article:
-        return parse.parse_article(html, url, feed=feed, charset=charset, raw_ref=raw_ref)
+        from wire_ingest.adapters import china_org_cn as site
+
+        return site.parse_article(html, url, feed=feed, charset=charset, raw_ref=raw_ref)
 
     def news_cn(
         html: bytes, url: str, *, charset: str | None = None, raw_ref: str | None = None
     ) -> Article:
-        from wire_ingest.adapters import news_cn as adapter_module
+        from wire_ingest.adapters import news_cn as site
 
-        return adapter_module.parse_article(html, url, feed=feed, charset=charset, raw_ref=raw_ref)
+        return site.parse_article(html, url, feed=feed, charset=charset, raw_ref=raw_ref)
 
     def generic(
         html: bytes, url: str, *, charset: str | None = None, raw_ref: str | None = None
     ) -> Article:
-        return parse.generic_article(
+        from wire_ingest.adapters import generic as extractor
+
+        return extractor.generic_article(
             html, url, feed=feed, charset=charset, raw_ref=raw_ref, timezone=timezone, source=agency
         )
 
-    readers: dict[str, Callable[..., Article]] = {
-        "china_org_cn": china_org_cn,
-        "news_cn": news_cn,
-    }
+    readers: dict[str, PageReader] = {"china_org_cn": china_org_cn, "news_cn": news_cn}
     if not adapter:
         return generic
     if adapter not in readers:
         raise ValueError(f"unknown adapter {adapter!r} (known: {', '.join(ADAPTER_NAMES)})")
-    reader: PageReader = readers[adapter]
-    return reader
+    return readers[adapter]
 
 
-def reader_for_feed(feed: str) -> PageReader:
-    """The page reader of a feed declared in sources.toml; undeclared feeds use china_org_cn."""
-    from wire_ingest import sources
-
-    declared = sources.load_sources().get(feed)
-    if declared is None:
-        return page_reader("china_org_cn", feed=feed)
+def reader_for_source(source: Source, *, feed: str | None = None) -> PageReader:
+    """The page reader of a declared source (its adapter, time zone and agency)."""
     return page_reader(
-        declared.adapter, feed=feed, timezone=declared.timezone, agency=declared.agency
+        source.adapter, feed=feed or source.name, timezone=source.timezone, agency=source.agency
     )

@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 import lxml.etree
 import lxml.html
 
-from wire_ingest import extract, parse, urls
-from wire_ingest.models import Article, ListingItem
+from wire_ingest import urls
+from wire_ingest.adapters import generic
+from wire_ingest.adapters.base import NotAnArticle, article_from_parts, html_document, page_text
+from wire_ingest.models import FALLBACK, Article, ListingItem, ListingPage
+from wire_ingest.text import clean_paragraphs, clean_text, decode_html, element_text
 
 TIMEZONE = "Asia/Shanghai"  # the `.time` stamps are Beijing time
 _BEIJING = ZoneInfo(TIMEZONE)
@@ -97,7 +100,7 @@ def body_pages(content: lxml.html.HtmlElement) -> list[list[str]]:
                 pages.append([])
             continue
         if element.tag == "p" and not any(a.tag == "p" for a in element.iterancestors()):
-            pages[-1].append(parse._element_text(element))
+            pages[-1].append(element_text(element))
     return [page for page in pages if page] or [[]]
 
 
@@ -116,7 +119,7 @@ class NewsCnPage:
 
 def read_page(text: str) -> NewsCnPage:
     """The adapter's reading of a decoded article page (no cleaning of the body yet)."""
-    document = parse._document(text)
+    document = html_document(text)
     titles = _TITLE_XPATH(document)
     times = _TIME_XPATH(document)
     sources = _SOURCE_XPATH(document)
@@ -124,7 +127,7 @@ def read_page(text: str) -> NewsCnPage:
     contents = _CONTENT_XPATH(document)
     pages = body_pages(contents[0]) if contents else [[]]
     return NewsCnPage(
-        title=parse._clean_text(titles[0].text_content()) if titles else "",
+        title=clean_text(titles[0].text_content()) if titles else "",
         published_at=beijing_time(times[0].text_content()) if times else "",
         source=english_name(sources[0].text_content(), SOURCE_NAMES) if sources else "",
         editor=english_name(editors[0].text_content(), EDITOR_NAMES) if editors else "",
@@ -144,19 +147,19 @@ def parse_article(
     fallback: bool = True,
 ) -> Article:
     """An Article from an english.news.cn page (all its pages); NotAnArticle when it holds none."""
-    text = parse.page_text(html, charset)
+    text = page_text(html, charset)
     page = read_page(text)
     raw_paragraphs = [p for part in page.pages for p in part]
     source = page.source or "Xinhua"
     if fallback and not (page.found_title and page.found_body):
         try:
-            article = parse.generic_from_text(
+            article = generic.generic_from_text(
                 text,
                 url,
                 feed=feed,
                 raw_ref=raw_ref,
                 timezone=TIMEZONE,
-                extraction=extract.FALLBACK,
+                extraction=FALLBACK,
                 title=page.title,
                 source=source,
                 published_at=page.published_at,
@@ -165,14 +168,14 @@ def parse_article(
             return dataclasses.replace(
                 article, section=section_from_url(url), editor=page.editor or None
             )
-        except extract.GenericExtractionFailed:
+        except generic.GenericExtractionFailed:
             pass  # what the adapter found (if anything) stands
-    dateline, paragraphs = parse.clean_paragraphs(raw_paragraphs)
+    dateline, paragraphs = clean_paragraphs(raw_paragraphs)
     if not page.title and not paragraphs:
-        raise parse.NotAnArticle(
+        raise NotAnArticle(
             "no_title_no_body", "page has neither a .conTop h1 nor #detailContent paragraphs"
         )
-    return parse.article_from_parts(
+    return article_from_parts(
         url=url,
         feed=feed,
         title=page.title,
@@ -197,21 +200,13 @@ def article_page_date(url: str) -> str | None:
     match = ARTICLE_PATH.search(url.split("?", 1)[0])
     if match is None:
         return None
-    day = extract.url_date(url)
+    day = urls.url_date(url)
     return day.isoformat() if day else None
 
 
-@dataclass(frozen=True, slots=True)
-class NewsCnListing:
-    """One listing page: its article links (newest first) and the next page, if any."""
-
-    items: tuple[ListingItem, ...]
-    next_url: str | None
-
-
-def parse_listing(html: bytes, page_url: str, *, page_number: int = 1) -> NewsCnListing:
+def parse_listing(html: bytes, page_url: str, *, page_number: int = 1) -> ListingPage:
     """Article links of a `list/latestnews.htm`-style page (`#list .item .tit a`, `.time`)."""
-    document = parse._document(parse.decode_html(html))
+    document = html_document(decode_html(html))
     items: list[ListingItem] = []
     for item in _ITEM_XPATH(document):
         links = _ITEM_LINK_XPATH(item)
@@ -224,11 +219,11 @@ def parse_listing(html: bytes, page_url: str, *, page_number: int = 1) -> NewsCn
         items.append(
             ListingItem(
                 url=url,
-                title=parse._clean_text(links[0].text_content()),
+                title=clean_text(links[0].text_content()),
                 page_date=page_date,
                 listing_page=page_number,
             )
         )
     next_links = _NEXT_XPATH(document)
     next_url = urljoin(page_url, str(next_links[0])) if next_links else None
-    return NewsCnListing(tuple(items), next_url)
+    return ListingPage(items, next_url, page_number)

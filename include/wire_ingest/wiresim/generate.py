@@ -862,7 +862,7 @@ def build_site(start: dt.date, end: dt.date, *, seed: int = 7, per_day: int = 24
 def key_article(entry: dict[str, Any], *, feed: str = "china_org_cn") -> Article:
     """The Article a correct parse makes of one answer-key entry (tests and benchmarks feed these
     straight to dedupe, validate and load)."""
-    from wire_ingest import parse, urls
+    from wire_ingest import text, urls
 
     return Article(
         article_id=urls.article_id(entry["canonical_url"]),
@@ -875,6 +875,6 @@ def key_article(entry: dict[str, Any], *, feed: str = "china_org_cn") -> Article
         dateline=entry["dateline"],
         body=entry["body"],
         section=entry["section"],
-        content_hash=parse.content_hash(entry["body"]),
+        content_hash=text.content_hash(entry["body"]),
         page_date=entry["page_date"],
     )

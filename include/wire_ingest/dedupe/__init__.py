@@ -1,0 +1,1 @@
+"""Deduplication: exact copies of a body, and the versions of one story."""

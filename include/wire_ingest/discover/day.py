@@ -1,0 +1,134 @@
+"""One day's discovery for any source: listing memory, robots.txt, the walk, the link guard."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from wire_ingest import urls
+from wire_ingest.discover import memory
+from wire_ingest.discover.listings import listing_reader
+from wire_ingest.discover.walker import DiscoveryResult, walk_listing
+from wire_ingest.http.fetch import make_session
+from wire_ingest.http.guard import is_local_source, link_refusal
+from wire_ingest.http.ratelimit import host_limiter
+from wire_ingest.http.robots import RobotsRules
+from wire_ingest.landing import LandingWriter
+from wire_ingest.models import ListingItem, Rejection
+from wire_ingest.settings import FetchSettings
+from wire_ingest.sources import Source
+
+
+@dataclass(frozen=True, slots=True)
+class DayDiscovery:
+    """The day's article links (guarded), the refused ones as rejects, and how the walk went."""
+
+    items: list[ListingItem]
+    refused: list[Rejection]
+    pages_fetched: int
+    errors: list[str]
+
+
+def discover_day(
+    engine: Engine,
+    source: Source,
+    day: dt.date,
+    *,
+    base_url: str,
+    landing_url: str,
+    run_key: str,
+    settings: FetchSettings,
+    listing_paths: tuple[str, ...] | None = None,
+    robots_cache: Path | None = None,
+) -> DayDiscovery:
+    """Walk each of the source's listings back to `day` (robots.txt and the shared per-host rate
+    limit obeyed) and remember what was seen; a day an earlier walk saw whole needs no network.
+
+    For node_suffix listings the walk starts at the deepest page known to hold only newer items
+    (the listing memory), and walks again from the top when that page misled it.
+    """
+    remembered = memory.remembered_day(engine, source.name, day)
+    if remembered is not None:
+        return _guarded(source, base_url, DiscoveryResult(remembered, 0, []))
+    read_listing = listing_reader(source)
+    limiter = host_limiter(engine, settings)
+    items: dict[str, ListingItem] = {}
+    pages = 0
+    errors: list[str] = []
+    with (
+        make_session(settings) as session,
+        LandingWriter(landing_url, source.name, day, "listing", run_key) as writer,
+    ):
+        robots = (
+            RobotsRules(session=session, settings=settings, limiter=limiter, cache_dir=robots_cache)
+            if settings.obey_robots
+            else None
+        )
+        for path in listing_paths or source.listing_paths:
+            first_url = f"{base_url.rstrip('/')}/{path.lstrip('/')}"
+            start_page = 1
+            if source.paging == "node_suffix":
+                start_page = memory.listing_start_page(engine, source.name, day)
+            start_url = urls.listing_page_url(first_url, start_page) if start_page > 1 else None
+
+            def walk(
+                start_url: str | None, start_page: int, first_url: str = first_url
+            ) -> DiscoveryResult:
+                return walk_listing(
+                    first_url,
+                    day,
+                    read_listing=read_listing,
+                    session=session,
+                    settings=settings,
+                    limiter=limiter,
+                    writer=writer,
+                    start_url=start_url,
+                    start_page=start_page,
+                    refuse=robots.check if robots is not None else None,
+                )
+
+            found = walk(start_url, start_page if start_url else 1)
+            if start_url is not None and not found.items:  # the memory misled us: from the top
+                again = walk(None, 1)
+                found = dataclasses.replace(
+                    again, pages_fetched=found.pages_fetched + again.pages_fetched
+                )
+                start_url = None
+            memory.remember_listing(engine, source.name, found.seen)
+            if not found.errors:
+                walked = memory.days_walked_through(
+                    found.seen, target_day=day, from_first_page=start_url is None
+                )
+                memory.remember_days_walked(engine, source.name, walked)
+            for item in found.items:
+                items.setdefault(urls.same_url_key(item.url), item)
+            pages += found.pages_fetched
+            errors.extend(found.errors)
+    return _guarded(source, base_url, DiscoveryResult(list(items.values()), pages, errors))
+
+
+def _guarded(source: Source, base_url: str, found: DiscoveryResult) -> DayDiscovery:
+    """Links the guard refuses (other hosts, inward addresses, other schemes) become rejects."""
+    local = is_local_source(base_url)
+    hosts = source.hosts_for(base_url)
+    kept: list[ListingItem] = []
+    refused: list[Rejection] = []
+    for item in found.items:
+        reason = link_refusal(item.url, allowed_hosts=hosts, local_source=local)
+        if reason is None:
+            kept.append(item)
+        else:
+            refused.append(
+                Rejection(
+                    feed=source.name,
+                    url=item.url,
+                    stage="discover",
+                    reason="link_refused",
+                    message=reason,
+                )
+            )
+    return DayDiscovery(kept, refused, found.pages_fetched, found.errors)

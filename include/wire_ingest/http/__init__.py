@@ -1,0 +1,1 @@
+"""HTTP: the session, the link guard, robots.txt, per-host rate limits, the fetch loop."""

@@ -1,0 +1,506 @@
+"""The run's stages as plain functions over a work folder: what the DAG's tasks (and the CLI) call."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from wire_ingest import settings, sources
+from wire_ingest.landing import LandedPage, safe_key
+from wire_ingest.models import Article, FetchResult, ListingItem, Rejection, RunContext
+from wire_ingest.workfiles import (
+    all_rejects,
+    load_counts,
+    read_jsonl,
+    run_notes,
+    save_counts,
+    save_rejects,
+    started_at,
+    work_path,
+    write_jsonl,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _timed(step: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Add the step's own wall seconds to what it returns (`step_seconds`): the work a task did,
+    apart from the orchestrator's start-up and bookkeeping around it (see `make bench`)."""
+
+    @functools.wraps(step)
+    def timed(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        began = time.perf_counter()
+        result = step(*args, **kwargs)
+        return {**result, "step_seconds": round(time.perf_counter() - began, 3)}
+
+    return timed
+
+
+def _engine(ctx: RunContext) -> Any:
+    """The run's warehouse engine, its schema checked: migrations run at deploy time; only an
+    embedded SQLite warehouse that does not exist yet is created on first use."""
+    from wire_ingest.warehouse import engines, migrations
+
+    warehouse = engines.make_engine(ctx.warehouse_url)
+    if warehouse.dialect.name == "sqlite" and migrations.is_empty(warehouse):
+        migrations.migrate(warehouse)
+    migrations.check_current(warehouse)
+    return warehouse
+
+
+@_timed
+def discover_step(
+    ctx: RunContext,
+    *,
+    listing_path: str | None = None,
+    fetch_settings: settings.FetchSettings | None = None,
+    max_pages: int | None = None,
+    reprocess: bool = False,
+) -> dict[str, Any]:
+    """Walk the source's listings newest-first as far back as the target day needs.
+
+    `listing_path` replaces the source's declared listing paths (the `wire_listing_path`
+    Variable); `max_pages` keeps only the first (newest) that many article pages: a quick manual
+    trial run. Links the guard refuses become rejects. A reprocess run discovers nothing (it uses
+    no network).
+    """
+    if reprocess:
+        path = work_path(ctx, "discovered.jsonl")
+        write_jsonl(path, [])
+        save_counts(ctx, "discover", {"discovered": 0, "listing_pages": 0})
+        return {"path": str(path), "count": 0}
+    from wire_ingest.discover.day import discover_day
+
+    source = sources.get_source(ctx.feed)
+    fs = fetch_settings or source.fetch_settings()
+    engine = _engine(ctx)
+    try:
+        found = discover_day(
+            engine,
+            source,
+            ctx.target_day,
+            base_url=ctx.base_url,
+            landing_url=ctx.landing_url,
+            run_key=safe_key(ctx.run_id),
+            settings=fs,
+            listing_paths=(listing_path,) if listing_path else None,
+            robots_cache=work_path(ctx, "robots"),
+        )
+    finally:
+        engine.dispose()
+    save_rejects(ctx, "discover", found.refused)
+    if found.errors and not found.items:
+        raise RuntimeError(
+            f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
+        )
+    items = found.items if max_pages is None else found.items[: max(0, max_pages)]
+    path = work_path(ctx, "discovered.jsonl")
+    count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
+    save_counts(ctx, "discover", {"discovered": count, "listing_pages": found.pages_fetched})
+    for error in found.errors:
+        log.warning("listing: %s", error)
+    log.info(
+        "discover %s: %d articles for %s from %d listing pages",
+        ctx.feed,
+        count,
+        ctx.target_day,
+        found.pages_fetched,
+    )
+    return {"path": str(path), "count": count}
+
+
+@_timed
+def fetch_step(
+    ctx: RunContext,
+    discovered_path: str,
+    *,
+    fetch_settings: settings.FetchSettings | None = None,
+    reprocess: bool = False,
+) -> dict[str, Any]:
+    """Fetch every discovered article (and the day's earlier failures) into the landing area.
+
+    Pages an earlier finished run fetched are asked for conditionally (a 304 is not parsed again);
+    URLs given up are not fetched; every failure is kept in `fetch_state` and becomes a reject.
+    A reprocess run fetches nothing: it hands on every article file landed for the day.
+    """
+    from wire_ingest import landing
+    from wire_ingest.http.fetch import make_session
+    from wire_ingest.http.fetcher import fetch_urls
+    from wire_ingest.http.ratelimit import host_limiter
+    from wire_ingest.http.robots import RobotsRules
+    from wire_ingest.warehouse import fetch_state
+
+    if reprocess:
+        files = landing.landed_files(ctx.landing_url, ctx.feed, ctx.target_day, "articles")
+        save_counts(ctx, "fetch", {"fetched": 0, "fetch_failed": 0, "not_modified": 0})
+        log.info("reprocess: %d landed article files for %s", len(files), ctx.target_day)
+        return {"path": files, "count": len(files)}
+    fs = fetch_settings or sources.get_source(ctx.feed).fetch_settings()
+    discovered = [ListingItem(**row).url for row in read_jsonl(discovered_path)]
+    engine = _engine(ctx)
+    try:
+        retry = fetch_state.urls_to_retry(engine, ctx.feed, ctx.target_day)
+        urls = list(dict.fromkeys(discovered + retry))
+        states = fetch_state.load_states(engine, ctx.feed, urls)
+        given_up = [states[u] for u in urls if u in states and states[u].status == "given_up"]
+        skipped = {state.url for state in given_up}
+        to_fetch = [u for u in urls if u not in skipped]
+        conditional = {u: fetch_state.conditional_headers(states.get(u)) for u in to_fetch}
+        limiter = host_limiter(engine, fs)
+        with (
+            make_session(fs) as session,
+            landing.LandingWriter(
+                ctx.landing_url, ctx.feed, ctx.target_day, "articles", safe_key(ctx.run_id)
+            ) as writer,
+        ):
+            robots = None
+            if fs.obey_robots:
+                robots = RobotsRules(
+                    session=session,
+                    settings=fs,
+                    limiter=limiter,
+                    cache_dir=work_path(ctx, "robots"),
+                )
+            outcomes = fetch_urls(
+                to_fetch,
+                settings=fs,
+                writer=writer,
+                limiter=limiter,
+                conditional=conditional,
+                robots=robots,
+                session=session,
+            )
+            warc_url = writer.url
+        failures = fetch_state.record_outcomes(
+            engine,
+            outcomes,
+            feed=ctx.feed,
+            day=ctx.target_day,
+            run_id=ctx.run_id,
+            max_runs=fs.max_fetch_runs,
+        )
+    finally:
+        engine.dispose()
+    results = [o.result for o in outcomes]
+    failed = [r for r in results if not r.ok]
+    not_modified = sum(r.ok and r.status == 304 for r in results)
+    write_jsonl(work_path(ctx, "fetched.jsonl"), (dataclasses.asdict(r) for r in results))
+    rejections = [_fetch_rejection(ctx, r, failures.get(r.url)) for r in failed]
+    rejections += [_given_up_rejection(ctx, state) for state in given_up]
+    save_rejects(ctx, "fetch", rejections)
+    counts = {
+        "fetched": len(results) - len(failed) - not_modified,
+        "fetch_failed": len(rejections),
+        "not_modified": not_modified,
+    }
+    save_counts(ctx, "fetch", counts)
+    log.info(
+        "fetch: %d fetched, %d not modified, %d failed (%d given up earlier)",
+        counts["fetched"],
+        not_modified,
+        counts["fetch_failed"],
+        len(given_up),
+    )
+    return {"path": warc_url, "count": counts["fetched"]}
+
+
+def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:
+    details: dict[str, Any] = {"status": result.status, "attempts": result.attempts}
+    if failure is not None:
+        details.update(
+            failed_runs=failure.failed_runs,
+            given_up=failure.given_up_reason is not None,
+            given_up_reason=failure.given_up_reason,
+        )
+    return Rejection(
+        feed=ctx.feed,
+        url=result.url,
+        stage="fetch",
+        reason=failure.reason if failure is not None else "fetch_failed",
+        message=result.error or f"HTTP {result.status}",
+        details=details,
+        raw_ref=result.raw_ref,
+    )
+
+
+def _given_up_rejection(ctx: RunContext, state: Any) -> Rejection:
+    return Rejection(
+        feed=ctx.feed,
+        url=state.url,
+        stage="fetch",
+        reason=state.error_reason or "fetch_failed",
+        message=state.given_up_reason or "given up",
+        details={
+            "failed_runs": state.failed_runs,
+            "attempts": state.attempts,
+            "given_up": True,
+            "given_up_reason": state.given_up_reason,
+        },
+    )
+
+
+def parse_landed_page(ctx: RunContext, page: LandedPage, read_page: Any) -> Article | Rejection:
+    """One landed page read by the feed's adapter, or the parse rejection saying why it is none."""
+    from wire_ingest.adapters import NotAnArticle
+
+    try:
+        article: Article = read_page(
+            page.body, page.url, charset=page.charset, raw_ref=page.raw_ref
+        )
+    except NotAnArticle as exc:
+        return Rejection(
+            feed=ctx.feed,
+            url=page.url,
+            stage="parse",
+            reason=exc.reason,
+            message=str(exc),
+            raw_ref=page.raw_ref,
+        )
+    return article
+
+
+@_timed
+def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
+    """Parse every landed article page of the run into articles; record pages that are not articles."""
+    from wire_ingest import adapters, landing
+    from wire_ingest.models import FALLBACK
+    from wire_ingest.quality import site_health
+
+    read_page = adapters.reader_for_source(sources.get_source(ctx.feed))
+    articles: list[Article] = []
+    rejections: list[Rejection] = []
+    for warc_url in [warc_urls] if isinstance(warc_urls, str) else warc_urls:
+        for page in landing.iter_landed(warc_url):
+            if page.status != 200:
+                continue  # not a body to parse; the fetch stage recorded why
+            parsed = parse_landed_page(ctx, page, read_page)
+            if isinstance(parsed, Article):
+                articles.append(parsed)
+            else:
+                rejections.append(parsed)
+    path = work_path(ctx, "parsed.jsonl")
+    write_jsonl(path, (a.to_dict() for a in articles))
+    save_rejects(ctx, "parse", rejections)
+    fallback = sum(1 for a in articles if a.extraction == FALLBACK)
+    save_counts(
+        ctx,
+        "parse",
+        {"parsed": len(articles), "parse_failed": len(rejections), "fallback": fallback},
+    )
+    log.info("parse: %d articles, %d pages not articles", len(articles), len(rejections))
+    notes = work_path(ctx, "notes.txt")  # goes into the run's ingest_runs.message
+    notes.unlink(missing_ok=True)  # a retried task says only what holds now
+    if fallback:
+        baseline = site_health.previous_fallback_share(ctx.warehouse_url, ctx.feed)
+        check = site_health.FallbackCheck(fallback, len(articles), baseline)
+        if check.jumped:
+            log.warning("parse: %s", check.message())
+            notes.write_text(check.message())
+    return {"path": str(path), "count": len(articles)}
+
+
+@_timed
+def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
+    """Merge repeats of one URL and mark copies of a known body as duplicates (they still load)."""
+    from wire_ingest.dedupe import exact
+
+    articles = [Article.from_dict(row) for row in read_jsonl(parsed_path)]
+    engine = _engine(ctx)
+    try:
+        result = exact.dedupe_with_warehouse(engine, articles)
+    finally:
+        engine.dispose()
+    path = work_path(ctx, "deduped.jsonl")
+    write_jsonl(path, (a.to_dict() for a in result.articles))
+    save_counts(
+        ctx, "dedupe", {"duplicates": result.duplicates, "same_url_merged": result.same_url_merged}
+    )
+    log.info(
+        "dedupe: %d articles, %d duplicates of known bodies",
+        len(result.articles),
+        result.duplicates,
+    )
+    return {"path": str(path), "count": len(result.articles)}
+
+
+def parse_dedupe_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
+    """Parse the landed pages, then merge repeats and mark duplicates: the DAGs' `parse_dedupe`
+    task. Both are local, quick and idempotent, and in Airflow a task of its own costs about as
+    much start-up and scheduling as the two take together (see `make bench`)."""
+    parsed = parse_step(ctx, warc_urls)
+    deduped = dedupe_step(ctx, parsed["path"])
+    return {
+        **deduped,
+        "parsed": parsed["count"],
+        "parsed_path": parsed["path"],
+        "dedupe_seconds": deduped["step_seconds"],
+        "step_seconds": round(parsed["step_seconds"] + deduped["step_seconds"], 3),
+    }
+
+
+@_timed
+def validate_step(
+    ctx: RunContext, deduped_path: str, *, batch_checks: bool = True
+) -> dict[str, Any]:
+    """Run the GX suite; passing rows go on, failing rows become rejects; too many fails the run.
+
+    batch_checks=False (replay of a few rejects) skips the day-level band and reject-share gate.
+    """
+    from wire_ingest.quality import data_docs, validation
+
+    articles = [Article.from_dict(row) for row in read_jsonl(deduped_path)]
+    hosts = feed_hosts(ctx.feed, ctx.base_url)
+    result = validation.validate_articles(
+        articles, target_day=ctx.target_day, allowed_hosts=hosts, run_id=ctx.run_id, feed=ctx.feed
+    )
+    path = work_path(ctx, "validated.jsonl")
+    write_jsonl(path, (a.to_dict() for a in result.passed))
+    save_rejects(ctx, "validate", result.rejected)
+    save_counts(
+        ctx, "validate", {"rejected": len(result.rejected), "validated": len(result.passed)}
+    )
+    low, high = settings.day_article_band()
+    not_modified = load_counts(ctx).get("not_modified", 0)  # unchanged pages skip the batch
+    check = validation.check_batch(
+        result,
+        min_rows=max(0, low - not_modified) if batch_checks else 0,
+        max_rows=high if batch_checks else max(high, len(articles)),
+        max_reject_share=settings.max_reject_share() if batch_checks else 1.0,
+        feed=ctx.feed,
+    )
+    built = data_docs.build_validation_docs(ctx, result, check, allowed_hosts=hosts)
+    log.info(
+        "validate: %d passed, %d rejected; batch expectations %s; data docs %s",
+        len(result.passed),
+        len(result.rejected),
+        "met" if check.success else f"failed ({len(check.failures)})",
+        built or "not built",
+    )
+    try:
+        validation.raise_for_batch(check, run_id=ctx.run_id)
+    except validation.BatchValidationError as exc:
+        # The rejects are recorded before the run fails, so nothing is lost and the reason is visible.
+        record_rejects_and_run(ctx, status="failed", message=str(exc))
+        raise
+    return {"path": str(path), "count": len(result.passed)}
+
+
+def feed_hosts(feed: str, base_url: str) -> list[str]:
+    """The hosts a feed's article URLs may have: its declared ones and the host actually read."""
+    return sources.get_source(feed).hosts_for(base_url)
+
+
+@_timed
+def load_step(
+    ctx: RunContext, validated_path: str, *, dag_id: str | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Upsert the validated articles, record every reject and the run's counts.
+
+    `dry_run`: write nothing to the warehouse; return the counts the run would have loaded.
+    """
+    from wire_ingest.dedupe import exact, stories
+    from wire_ingest.warehouse import fetch_state, load
+
+    validated = [Article.from_dict(row) for row in read_jsonl(validated_path)]
+    if dry_run:
+        summary: dict[str, Any] = dict(load_counts(ctx))
+        summary.update(
+            status="dry_run",
+            target_day=ctx.target_day.isoformat(),
+            loaded=0,
+            would_load=len(validated),
+            rejected=len(all_rejects(ctx)),
+        )
+        log.info("load (dry run): would load %d articles; nothing written", len(validated))
+        return summary
+    engine = _engine(ctx)
+    try:
+        # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
+        final = exact.dedupe_with_warehouse(engine, validated)
+        counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
+        fetched = work_path(ctx, "fetched.jsonl")
+        if fetched.exists():  # the run reached its end: what it fetched may be asked conditionally
+            done = [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
+            fetch_state.mark_done(engine, ctx.feed, done)
+        if final.stories is not None:
+            stories.record_stories(engine, final.stories)  # the LSH index and merged stories
+    finally:
+        engine.dispose()
+    articles = final.articles
+    save_counts(
+        ctx,
+        "load",
+        {
+            "loaded": len(articles),
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "duplicates": final.duplicates,
+        },
+    )
+    summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id)
+    log.info(
+        "load: %d loaded (%d new, %d updated, %d unchanged)",
+        len(articles),
+        counts.inserted,
+        counts.updated,
+        counts.unchanged,
+    )
+    return summary
+
+
+def record_rejects_and_run(
+    ctx: RunContext, *, status: str, message: str = "", dag_id: str | None = None
+) -> dict[str, Any]:
+    """Write the run's rejects and its ``ingest_runs`` row; return the run's counts."""
+    import datetime as dt
+
+    from wire_ingest.warehouse import load, tables
+
+    rejections = all_rejects(ctx)
+    counts = load_counts(ctx)
+    counts["rejected"] = len(rejections)
+    engine = _engine(ctx)
+    try:
+        load.record_rejections(engine, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
+        run = load.IngestRun(
+            run_id=ctx.run_id,
+            dag_id=dag_id or sources.get_source(ctx.feed).dag,
+            feed=ctx.feed,
+            target_day=ctx.target_day,
+            status=status,
+            started_at=started_at(ctx),
+            finished_at=dt.datetime.now(dt.UTC),
+            message="; ".join(m for m in (message, run_notes(ctx)) if m),
+            **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
+        )
+        load.record_run(engine, run)
+    finally:
+        engine.dispose()
+    summary: dict[str, Any] = {k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS}
+    summary.update(status=status, target_day=ctx.target_day.isoformat())
+    return summary
+
+
+def run_day(
+    ctx: RunContext,
+    *,
+    listing_path: str | None = None,
+    fetch_settings: settings.FetchSettings | None = None,
+    reprocess: bool = False,
+) -> dict[str, Any]:
+    """Every stage of one day of the run's source in this process: the DAG's work without
+    Airflow (CLI, benchmarks). With `reprocess`, the day is parsed and loaded again from its
+    landing area alone (no network)."""
+    discovered = discover_step(
+        ctx, listing_path=listing_path, fetch_settings=fetch_settings, reprocess=reprocess
+    )
+    fetched = fetch_step(
+        ctx, discovered["path"], fetch_settings=fetch_settings, reprocess=reprocess
+    )
+    deduped = parse_dedupe_step(ctx, fetched["path"])
+    validated = validate_step(ctx, deduped["path"])
+    return load_step(ctx, validated["path"])

@@ -1,0 +1,1 @@
+"""The warehouse: tables, engines, loads, queries, fetch state and the migrations."""
