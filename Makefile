@@ -19,8 +19,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	# Bytecode at install time: imports stay fast where PYTHONDONTWRITEBYTECODE is set (CI
 	# images, containers); GX's import alone is ~4 s slower from source on every process.
 	$(BIN)/uv pip install -q --compile-bytecode --python $(PY) -r requirements.txt -r requirements-dev.txt
-	$(BIN)/uv pip install -q --python $(PY) --no-deps -e .
-	$(PY) -m compileall -q include dags plugins >/dev/null
+	$(BIN)/uv pip install -q --python $(PY) --no-deps -e . -e tools/wiresim
+	$(PY) -m compileall -q include dags plugins tools >/dev/null
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv with the pinned requirements and the project
@@ -45,7 +45,7 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 site: install  ## serve the local wire site on 127.0.0.1:8765 (Ctrl-C stops it)
-	$(BIN)/wire-ingest site --port 8765
+	$(BIN)/wiresim --port 8765
 
 # newspaper4k (a benchmark peer) needs python-dateutil 2.x, which Airflow forbids: its own venv.
 $(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt

@@ -28,7 +28,7 @@ def serve_site(start: dt.date, end: dt.date, *, per_day: int = 240) -> Iterator[
         ready = Path(tmp) / "site.url"
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "wire_ingest.wiresim.server", "--port", "0"),
+                *(sys.executable, "-m", "wiresim.server", "--port", "0"),
                 *("--start", start.isoformat(), "--end", end.isoformat()),
                 *("--ready-file", str(ready), "--per-day", str(per_day)),
             ],

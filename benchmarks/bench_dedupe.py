@@ -45,7 +45,7 @@ def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[
     from wire_ingest.dedupe import stories
     from wire_ingest.models import Article
     from wire_ingest.warehouse import load
-    from wire_ingest.wiresim import prose
+    from wiresim import prose
 
     start, end = bounds
     rng = random.Random(f"bench-dedupe/{start}")
@@ -126,7 +126,7 @@ def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) 
 
 def day_batch(day: dt.date) -> list[Any]:
     """A day of the local site as a correct parse gives it: what a daily run dedupes."""
-    from wire_ingest.wiresim.generate import build_site, key_article
+    from wiresim.generate import build_site, key_article
 
     found = []
     for entry in build_site(day, day, per_day=PER_DAY).answer_key(BASE_URL):

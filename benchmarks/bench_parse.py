@@ -42,7 +42,7 @@ class Accuracy:
 
 def site_pages(days: Sequence[dt.date]) -> list[Page]:
     """Every article page the local site serves for these days, with its answer-key entry."""
-    from wire_ingest.wiresim.generate import build_site
+    from wiresim.generate import build_site
 
     pages: list[Page] = []
     for day in days:

@@ -26,8 +26,8 @@ def _busiest_window(arrivals: list[float], window: float = 1.0) -> int:
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from wire_ingest.wiresim.generate import build_site
-    from wire_ingest.wiresim.server import start_in_thread
+    from wiresim.generate import build_site
+    from wiresim.server import start_in_thread
 
     rate = 10.0 if quick else 5.0  # requests per second per host, the setting under test
     per_day = 20 if quick else 60

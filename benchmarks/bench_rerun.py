@@ -47,8 +47,8 @@ def measure_pair(running: Any, work_dir: Path) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     from wire_ingest.quality import validation
-    from wire_ingest.wiresim.generate import build_site
-    from wire_ingest.wiresim.server import start_in_thread
+    from wiresim.generate import build_site
+    from wiresim.server import start_in_thread
 
     validation.import_gx()  # start-up cost, not re-run cost
     repeats = 1 if quick else 3

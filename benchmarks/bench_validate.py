@@ -19,7 +19,7 @@ _CONTENT_ID = re.compile(r"content_\d+")
 def day_articles() -> list[Any]:
     """The day's articles exactly as the answer key says a correct parse gives them (valid rows)."""
     from wire_ingest.models import Article
-    from wire_ingest.wiresim.generate import build_site, key_article
+    from wiresim.generate import build_site, key_article
 
     found: list[Article] = []
     for entry in build_site(DAY, DAY).answer_key(BASE_URL):

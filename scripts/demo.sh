@@ -16,7 +16,7 @@ mkdir -p "$WIRE_DATA_DIR"
 ready="$WIRE_DATA_DIR/site.url"
 rm -f "$ready"
 # A fixed port: article URLs (and so article ids) stay the same from one demo to the next.
-"$VENV/bin/wire-ingest" site --port "${DEMO_PORT:-8765}" --start "$SITE_START" --end "$SITE_END" \
+"$VENV/bin/wiresim" --port "${DEMO_PORT:-8765}" --start "$SITE_START" --end "$SITE_END" \
   --ready-file "$ready" >"$WIRE_DATA_DIR/site.log" 2>&1 &
 site_pid=$!
 cleanup() {

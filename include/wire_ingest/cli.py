@@ -1,4 +1,4 @@
-"""The `wire-ingest` command: serve the local wire site, parse a page, run a day, report."""
+"""The `wire-ingest` command: migrate the warehouse, run or reprocess a day, parse a page, report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 USAGE = """wire-ingest COMMAND [ARGS]
 
 commands:
-  site      serve the local wire site (deterministic copy of Off the Wire) on 127.0.0.1
   parse     parse one saved page: wire-ingest parse FILE --url URL
   migrate   bring the warehouse schema to this code's migrations (deploy time)
   run       run every stage for one day in this process, without Airflow (--source NAME)
@@ -239,10 +238,6 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     command, rest = args[0], args[1:]
-    if command == "site":
-        from wire_ingest.wiresim import server
-
-        return server.main(rest)
     if command == "parse":
         return _parse(rest)
     if command == "migrate":

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from wire_ingest.wiresim.generate import build_site
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.generate import build_site
+from wiresim.server import RunningSite, start_in_thread
 
 WIRE_SITE_START = dt.date(2020, 12, 22)
 WIRE_SITE_END = dt.date(2020, 12, 24)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from wire_ingest.dedupe import exact, stories
 from wire_ingest.models import Article
 from wire_ingest.warehouse import engines, load, migrations, tables
-from wire_ingest.wiresim.generate import build_site, key_article
+from wiresim.generate import build_site, key_article
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from wire_ingest.http.ratelimit import RateLimiter
 from wire_ingest.landing import LandingWriter, iter_landed, landed_files, read_landed
 from wire_ingest.settings import FetchSettings
 from wire_ingest.sources import get_source
-from wire_ingest.wiresim.server import RunningSite
+from wiresim.server import RunningSite
 
 DEFAULT_LISTING_PATH = "/world/node_7075238.htm"
 

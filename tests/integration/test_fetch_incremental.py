@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from wire_ingest import plan, steps
 from wire_ingest.settings import FetchSettings
 from wire_ingest.warehouse import engines, migrations, tables
-from wire_ingest.wiresim.generate import Site
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.generate import Site
+from wiresim.server import RunningSite, start_in_thread
 
 DAY = dt.date(2020, 12, 23)
 FAST = FetchSettings(max_requests_per_second=0, backoff_factor=0.05)

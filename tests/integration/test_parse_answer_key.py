@@ -12,8 +12,8 @@ import requests
 from wire_ingest import urls
 from wire_ingest.adapters import base, china_org_cn
 from wire_ingest.models import Article
-from wire_ingest.wiresim.generate import Site, build_site
-from wire_ingest.wiresim.server import RunningSite
+from wiresim.generate import Site, build_site
+from wiresim.server import RunningSite
 
 BASE_URL = "http://127.0.0.1:8765"
 FIELDS = (

@@ -79,8 +79,8 @@ def test_the_run_command_runs_a_declared_source_by_name(
 ) -> None:
     """`wire-ingest run --source xinhua_en`: the generated DAG's stages for news.cn, no Airflow."""
     from wire_ingest import cli
-    from wire_ingest.wiresim.newscn import NewsCnSite
-    from wire_ingest.wiresim.server import start_in_thread
+    from wiresim.newscn import NewsCnSite
+    from wiresim.server import start_in_thread
 
     with start_in_thread(NewsCnSite(DAY, DAY, per_day=40)) as site:
         key = [e for e in site.answer_key() if e["page_date"] == DAY.isoformat()]

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from wire_ingest import plan, steps
 from wire_ingest.settings import FetchSettings
 from wire_ingest.warehouse import engines, tables
-from wire_ingest.wiresim.faults import FAULT_SPECS, FaultPlan
-from wire_ingest.wiresim.generate import Site, build_site
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.faults import FAULT_SPECS, FaultPlan
+from wiresim.generate import Site, build_site
+from wiresim.server import RunningSite, start_in_thread
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from wire_ingest import plan, sources, steps
 from wire_ingest.warehouse import engines, tables
-from wire_ingest.wiresim.newscn import NewsCnSite
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.newscn import NewsCnSite
+from wiresim.server import RunningSite, start_in_thread
 
 DAY = dt.date(2020, 12, 23)
 

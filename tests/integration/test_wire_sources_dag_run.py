@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from wire_ingest import sources
 from wire_ingest.warehouse import engines, tables
-from wire_ingest.wiresim.newscn import NewsCnSite
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.newscn import NewsCnSite
+from wiresim.server import RunningSite, start_in_thread
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 

@@ -237,14 +237,17 @@ def test_airflow_setting_names_exist_in_the_installed_airflow(
     assert names <= known, f"unknown to Airflow: {sorted(names - known)}"
 
 
-def test_init_migrates_and_creates_the_fetch_pool_once_postgres_is_healthy(
+def test_init_migrates_and_creates_every_source_pool_once_postgres_is_healthy(
     resolved: dict[str, Any],
 ) -> None:
     services: dict[str, Any] = resolved["services"]
     init = services["airflow-init"]
     script = " ".join(init["command"])
     assert "airflow db migrate" in script
-    assert "airflow pools set wire_fetch 4 " in script
+    # The pools come from sources.toml (one function lists them), the warehouse is migrated here.
+    assert "python -m wire_ingest.sources pools" in script
+    assert "airflow pools import" in script
+    assert "wire-ingest migrate" in script
     assert init["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in AIRFLOW_SERVICES:
         depends_on = services[name]["depends_on"]

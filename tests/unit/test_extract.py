@@ -19,7 +19,7 @@ from wire_ingest.adapters import base, china_org_cn, generic
 from wire_ingest.models import Article
 from wire_ingest.quality import site_health
 from wire_ingest.warehouse import engines, load, tables
-from wire_ingest.wiresim.generate import Site, build_site
+from wiresim.generate import Site, build_site
 
 BASE = "http://127.0.0.1:8765"
 DAY = dt.date(2020, 12, 23)

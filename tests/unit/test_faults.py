@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from wire_ingest.wiresim.faults import ALL_MODES, FAULT_SPECS, OFFHOST_REDIRECT_HOST, FaultPlan
-from wire_ingest.wiresim.generate import Site, build_site
-from wire_ingest.wiresim.server import RunningSite, start_in_thread
+from wiresim.faults import ALL_MODES, FAULT_SPECS, OFFHOST_REDIRECT_HOST, FaultPlan
+from wiresim.generate import Site, build_site
+from wiresim.server import RunningSite, start_in_thread
 
 DAY = dt.date(2020, 12, 23)
 PLAN = FaultPlan(slow_seconds=1.5, huge_bytes=300_000)

@@ -279,8 +279,8 @@ def test_listing_memory_start_page(schema: Engine) -> None:
 
 def test_conditional_fetch_of_an_unchanged_page_is_an_ok_304(tmp_path: Path) -> None:
     from wire_ingest.landing import LandingWriter, iter_landed
-    from wire_ingest.wiresim.generate import build_site
-    from wire_ingest.wiresim.server import start_in_thread
+    from wiresim.generate import build_site
+    from wiresim.server import start_in_thread
 
     site = build_site(DAY, DAY, per_day=20)
     path = site.articles[0].path

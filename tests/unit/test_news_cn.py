@@ -12,7 +12,7 @@ import pytest
 
 from wire_ingest import adapters, cli, sources
 from wire_ingest.adapters import base, china_org_cn, news_cn
-from wire_ingest.wiresim.newscn import LISTING_PATH, NewsCnSite
+from wiresim.newscn import LISTING_PATH, NewsCnSite
 
 BASE = "http://127.0.0.1:8766"
 FIELDS = ("title", "source", "published_at", "dateline", "body", "canonical_url", "page_date")

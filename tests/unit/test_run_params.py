@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from wire_ingest import plan, settings, steps, workfiles
 from wire_ingest.warehouse import engines, tables
-from wire_ingest.wiresim.generate import build_site
-from wire_ingest.wiresim.server import start_in_thread
+from wiresim.generate import build_site
+from wiresim.server import start_in_thread
 
 DAY = dt.date(2020, 12, 23)
 

@@ -14,7 +14,7 @@ from wire_ingest.dedupe import exact, stories
 from wire_ingest.models import Article
 from wire_ingest.versions import headline_version
 from wire_ingest.warehouse import engines, load, migrations, tables
-from wire_ingest.wiresim import prose
+from wiresim import prose
 
 LEAD = (
     "A 6.1-magnitude earthquake jolted the southern coast of Peru at 4:12 a.m. local time on"

@@ -20,11 +20,11 @@ import lxml.html
 import pytest
 import requests
 
-from wire_ingest.wiresim import pages, prose
-from wire_ingest.wiresim import vocabulary as v
-from wire_ingest.wiresim.articles import Paragraph
-from wire_ingest.wiresim.generate import Site, build_site, content_id_anchor
-from wire_ingest.wiresim.server import start_in_thread
+from wiresim import pages, prose
+from wiresim import vocabulary as v
+from wiresim.articles import Paragraph
+from wiresim.generate import Site, build_site, content_id_anchor
+from wiresim.server import start_in_thread
 
 SEED_PAGE = Path("/work/shared/pages/seed-2020-12-23.html")
 BASE = "http://127.0.0.1:8765"
@@ -107,7 +107,7 @@ def test_same_arguments_build_identical_sites() -> None:
 
 SITE_DIGEST = """
 import datetime as dt, hashlib, json
-from wire_ingest.wiresim.generate import build_site
+from wiresim.generate import build_site
 site = build_site(dt.date(2020, 12, 23), dt.date(2020, 12, 23), seed=5, per_day=80)
 digest = hashlib.sha256(json.dumps(site.answer_key("http://a")).encode())
 for article in site.articles:
@@ -286,7 +286,7 @@ def test_site_command_serves_writes_key_and_stops_on_sigterm(tmp_path: Path) -> 
     command = [
         sys.executable,
         "-c",
-        "import sys; from wire_ingest.wiresim.server import main; sys.exit(main())",
+        "import sys; from wiresim.server import main; sys.exit(main())",
         "--port",
         "0",
         "--start",

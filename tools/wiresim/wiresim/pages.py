@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from wire_ingest.wiresim.articles import Paragraph, SiteArticle
-from wire_ingest.wiresim.vocabulary import MONTHS
+from wiresim.articles import Paragraph, SiteArticle
+from wiresim.vocabulary import MONTHS
 
 LISTING_NODE = "node_7075238"
 LISTING_SECTION = "world"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
 
-    from wire_ingest.wiresim.generate import Site
+    from wiresim.generate import Site
 
 Recovery = Literal["in_run", "next_run", "never"]
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
-from wire_ingest.wiresim import vocabulary as v
-from wire_ingest.wiresim.articles import Paragraph
+from wiresim import vocabulary as v
+from wiresim.articles import Paragraph
 
 _SLOT = re.compile(r"\{(\w+)\}")
 _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

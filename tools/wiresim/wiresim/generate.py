@@ -14,9 +14,9 @@ from email.utils import format_datetime
 from typing import Any
 
 from wire_ingest.models import Article
-from wire_ingest.wiresim import pages, prose
-from wire_ingest.wiresim import vocabulary as v
-from wire_ingest.wiresim.articles import (
+from wiresim import pages, prose
+from wiresim import vocabulary as v
+from wiresim.articles import (
     DEFECT_STAGE,
     ENDITEM_TRAILER,
     Defect,
@@ -727,13 +727,15 @@ class Site:
 
     def _render(self, path: str, base: str) -> RenderResult | None:
         if path == "/robots.txt":
-            return _response(pages.ROBOTS_TXT, "text/plain; charset=utf-8", _midnight(self.start))
+            return text_response(
+                pages.ROBOTS_TXT, "text/plain; charset=utf-8", _midnight(self.start)
+            )
         listing = _LISTING_PATH.match(path)
         if listing:
             number = int(listing.group(1) or 1)
             if listing.group(1) == "1" or not 1 <= number <= self.listing_pages():
                 return None
-            return _response(
+            return text_response(
                 self._listing_html(number, base),
                 "text/html; charset=utf-8",
                 self.listing[0][0] if self.listing else _midnight(self.end),
@@ -741,7 +743,7 @@ class Site:
         article = self._by_path.get(path)
         if article is None:
             return None
-        return _response(
+        return text_response(
             self._article_html(article, base), "text/html; charset=utf-8", article.published_at
         )
 
@@ -828,7 +830,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
 
 
-def _response(text: str, content_type: str, modified: dt.datetime) -> RenderResult:
+def text_response(text: str, content_type: str, modified: dt.datetime) -> RenderResult:
     body = text.encode("utf-8")
     headers = {
         "Content-Type": content_type,

@@ -1,7 +1,7 @@
 """A local copy of Xinhua English (english.news.cn): article pages, listing and answer key.
 
 Served by the same server as the china.org.cn copy, on its own port
-(`python -m wire_ingest.wiresim.newscn --port 8766`). Every third clean story of the
+(`python -m wiresim.newscn --port 8766`). Every third clean story of the
 china.org.cn copy's day is republished here (identical body, often another headline, an
 earlier time, a `■` trailer), so both sources hold one story twice; `own_per_day` stories a
 day are this site's alone. Raw-HTML labels (`新华网`, `华夏`), multi-page articles in one file
@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from wire_ingest.wiresim import prose
-from wire_ingest.wiresim.articles import (
+from wiresim import prose
+from wiresim.articles import (
     Paragraph,
     SiteArticle,
     collapse_whitespace,
     expected_body,
 )
-from wire_ingest.wiresim.generate import RenderResult, Site, _response, build_site
-from wire_ingest.wiresim.pages import e
+from wiresim.generate import RenderResult, Site, build_site, text_response
+from wiresim.pages import e
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 ITEMS_PER_LISTING_PAGE = 30
@@ -313,11 +313,13 @@ class NewsCnSite(Site):
                 self.newest_first[0].published_at if self.newest_first else dt.datetime.now(BEIJING)
             )
             html = listing_html(chunk, page=number, pages=self.listing_page_count(), base=base)
-            return _response(html, "text/html; charset=utf-8", newest)
+            return text_response(html, "text/html; charset=utf-8", newest)
         article = self._pages_by_path.get(path)
         if article is None:
             return None
-        return _response(article_html(article), "text/html; charset=utf-8", article.published_at)
+        return text_response(
+            article_html(article), "text/html; charset=utf-8", article.published_at
+        )
 
     def answer_key(self, base_url: str) -> list[dict[str, Any]]:
         """What a correct adapter makes of every article page (editor included)."""
@@ -347,10 +349,10 @@ def _key_entry(article: NewsCnArticle, base: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve the english.news.cn copy: `python -m wire_ingest.wiresim.newscn --port 8766`."""
-    from wire_ingest.wiresim.server import serve
+    """Serve the english.news.cn copy: `python -m wiresim.newscn --port 8766`."""
+    from wiresim.server import serve
 
-    parser = argparse.ArgumentParser(prog="python -m wire_ingest.wiresim.newscn")
+    parser = argparse.ArgumentParser(prog="python -m wiresim.newscn")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2020, 12, 20))

@@ -1,4 +1,4 @@
-"""Serve a simulated wire site over HTTP on the loopback interface (the `wire-ingest site` command)."""
+"""Serve a simulated wire site over HTTP on the loopback interface (the `wiresim` command)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from wire_ingest.wiresim.faults import FaultInjector, FaultPlan
-from wire_ingest.wiresim.generate import Site, build_site
-from wire_ingest.wiresim.pages import not_found_page
+from wiresim.faults import FaultInjector, FaultPlan
+from wiresim.generate import Site, build_site
+from wiresim.pages import not_found_page
 
 RequestRecord = tuple[str, str, int]  # (method, path as requested, status)
 
@@ -236,7 +236,7 @@ def serve(
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="wire-ingest site",
+        prog="wiresim",
         description="Serve a simulated copy of the china.org.cn Off the Wire section on the loopback interface.",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -261,7 +261,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The `wire-ingest site` command."""
+    """The `wiresim` command."""
     args = _parse_args(argv)
     if args.end < args.start:
         print(f"--end {args.end} is before --start {args.start}", file=sys.stderr)
