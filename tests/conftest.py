@@ -183,12 +183,37 @@ def sqlite_url(tmp_path: Any) -> str:
     return f"sqlite:///{tmp_path / 'warehouse' / 'warehouse.db'}"
 
 
+def _deployed(url: str) -> str:
+    """Run the migrations on `url`, as deploy time does (airflow-init, `wire-ingest migrate`)."""
+    from wire_ingest.warehouse.engines import make_engine
+    from wire_ingest.warehouse.migrations import migrate
+
+    warehouse = make_engine(url)
+    migrate(warehouse)
+    warehouse.dispose()
+    return url
+
+
+@pytest.fixture
+def migrated_postgres_schema_url(postgres_schema_url: str) -> str:
+    """A PostgreSQL schema of its own with the warehouse deployed (tasks only check the version)."""
+    return _deployed(postgres_schema_url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def warehouse_url(request: pytest.FixtureRequest) -> str:
-    """The same test on a SQLite file and on a PostgreSQL schema."""
+def empty_warehouse_url(request: pytest.FixtureRequest) -> str:
+    """An empty SQLite file or PostgreSQL schema: for tests of the migrations themselves."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_schema_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request: pytest.FixtureRequest) -> str:
+    """The same test on a deployed SQLite file and a deployed PostgreSQL schema."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "migrated_postgres_schema_url"
+    url: str = request.getfixturevalue(fixture)
+    return _deployed(url)
 
 
 @pytest.fixture

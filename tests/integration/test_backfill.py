@@ -187,7 +187,7 @@ def test_fetch_pool_caps_fetch_concurrency_across_all_runs(
 def test_backfill_and_a_concurrent_run_equal_sequential_runs(
     small_backfill: BackfillResult,
     airflow_services: AirflowServices,
-    postgres_schema_url: str,
+    migrated_postgres_schema_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -205,11 +205,11 @@ def test_backfill_and_a_concurrent_run_equal_sequential_runs(
             run_id=f"sequential_{day}",
             target_day=day,
             base_url=base_url,
-            warehouse_url=postgres_schema_url,
+            warehouse_url=migrated_postgres_schema_url,
         )
         steps.run_day(ctx, fetch_settings=fetch)
 
-    sequential = content(postgres_schema_url)
+    sequential = content(migrated_postgres_schema_url)
     together = content(airflow_services.warehouse_url)
     assert len(sequential) > 300
     assert together == sequential

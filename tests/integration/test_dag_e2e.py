@@ -179,15 +179,15 @@ def test_daily_run_into_postgres(
     wire_site: Any,
     wire_site_key: list[dict[str, Any]],
     tmp_path: Path,
-    postgres_schema_url: str,
+    migrated_postgres_schema_url: str,
 ) -> None:
     run_dag(
         airflow_env,
         base_url=wire_site.base_url,
-        warehouse_url=postgres_schema_url,
+        warehouse_url=migrated_postgres_schema_url,
         data_dir=tmp_path / "data",
     )
-    engine = engines.make_engine(postgres_schema_url)
+    engine = engines.make_engine(migrated_postgres_schema_url)
     try:
         assert_day_matches_answer_key(engine, wire_site_key, DAY)
         assert engine.dialect.name == "postgresql"

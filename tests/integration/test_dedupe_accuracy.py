@@ -207,9 +207,9 @@ def test_any_loading_order_gives_the_same_stories(
 
 
 @pytest.mark.postgres
-def test_postgres_groups_like_sqlite(postgres_schema_url: str, tmp_path: Any) -> None:
+def test_postgres_groups_like_sqlite(migrated_postgres_schema_url: str, tmp_path: Any) -> None:
     pairs = key_articles(MONTH[0], MONTH[0] + dt.timedelta(days=6), 80)
-    on_postgres = load_in_batches(postgres_schema_url, by_day(pairs))
+    on_postgres = load_in_batches(migrated_postgres_schema_url, by_day(pairs))
     on_sqlite = load_in_batches(f"sqlite:///{tmp_path / 'week.db'}", by_day(pairs))
     assert on_postgres == on_sqlite
     scores = score(pairs, on_postgres)

@@ -436,8 +436,10 @@ def test_postgres_urls_use_psycopg3_and_keep_the_query(given: str) -> None:
     assert url.query == {"options": "-csearch_path=wire_x"}
 
 
-def test_schema_url_reaches_its_own_schema(postgres_schema_url: str, postgres_schema: str) -> None:
-    engine = make_engine(postgres_schema_url)
+def test_schema_url_reaches_its_own_schema(
+    migrated_postgres_schema_url: str, postgres_schema: str
+) -> None:
+    engine = make_engine(migrated_postgres_schema_url)
     try:
         migrate(engine)
         with engine.connect() as conn:

@@ -23,8 +23,8 @@ def _revision(engine: sa.Engine) -> str | None:
         return migrations.current_revision(conn)
 
 
-def test_migrations_build_exactly_the_models_on_an_empty_database(warehouse_url: str) -> None:
-    engine = engines.make_engine(warehouse_url)
+def test_migrations_build_exactly_the_models_on_an_empty_database(empty_warehouse_url: str) -> None:
+    engine = engines.make_engine(empty_warehouse_url)
     try:
         migrations.migrate(engine)
         assert _revision(engine) == migrations.head_revision()
@@ -41,8 +41,8 @@ def test_migrations_build_exactly_the_models_on_an_empty_database(warehouse_url:
         engine.dispose()
 
 
-def test_upgrade_from_the_previous_revision_keeps_the_rows(warehouse_url: str) -> None:
-    engine = engines.make_engine(warehouse_url)
+def test_upgrade_from_the_previous_revision_keeps_the_rows(empty_warehouse_url: str) -> None:
+    engine = engines.make_engine(empty_warehouse_url)
     try:
         migrations.migrate(engine, revision=BASE)
         assert _revision(engine) == BASE
@@ -78,8 +78,8 @@ def test_upgrade_from_the_previous_revision_keeps_the_rows(warehouse_url: str) -
         engine.dispose()
 
 
-def test_a_warehouse_made_before_migrations_is_adopted(warehouse_url: str) -> None:
-    engine = engines.make_engine(warehouse_url)
+def test_a_warehouse_made_before_migrations_is_adopted(empty_warehouse_url: str) -> None:
+    engine = engines.make_engine(empty_warehouse_url)
     try:
         migrations.migrate(engine, revision=BASE)
         with engine.begin() as conn:  # what the old create_all left: tables, no version table
@@ -92,9 +92,9 @@ def test_a_warehouse_made_before_migrations_is_adopted(warehouse_url: str) -> No
 
 
 def test_a_warehouse_made_by_create_all_of_todays_models_is_stamped_at_head(
-    warehouse_url: str,
+    empty_warehouse_url: str,
 ) -> None:
-    engine = engines.make_engine(warehouse_url)
+    engine = engines.make_engine(empty_warehouse_url)
     try:
         with engine.begin() as conn:
             tables.metadata.create_all(conn)
@@ -105,8 +105,8 @@ def test_a_warehouse_made_by_create_all_of_todays_models_is_stamped_at_head(
         engine.dispose()
 
 
-def test_the_stories_view_is_part_of_the_schema(warehouse_url: str) -> None:
-    engine = engines.make_engine(warehouse_url)
+def test_the_stories_view_is_part_of_the_schema(empty_warehouse_url: str) -> None:
+    engine = engines.make_engine(empty_warehouse_url)
     try:
         migrations.migrate(engine)
         assert "stories" in sa.inspect(engine).get_view_names()

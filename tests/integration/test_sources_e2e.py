@@ -50,7 +50,7 @@ def test_both_wires_load_and_shared_stories_link_across_sources(
     url = (
         f"sqlite:///{tmp_path / 'warehouse.db'}"
         if warehouse == "sqlite"
-        else request.getfixturevalue("postgres_schema_url")
+        else request.getfixturevalue("migrated_postgres_schema_url")
     )
     ctx = plan.plan_run(
         run_id="china", target_day=DAY, base_url=china_site.base_url, warehouse_url=url
