@@ -59,8 +59,9 @@ bench: install $(BENCH_VENV)/.installed  ## every benchmark, peers side by side 
 bench-quick: install $(BENCH_VENV)/.installed  ## a subset of the benchmarks in under 2 minutes
 	$(PY) -m benchmarks.run --quick $(BENCH_ARGS)
 
-lock:  ## re-pin requirements*.txt from requirements*.in
-	$(BIN)/uv pip compile -q --python-version 3.11 requirements.in -o requirements.txt
+# uv keeps the pins already in the output file unless a range excludes them (add --upgrade to move).
+lock:  ## re-pin requirements.txt from pyproject.toml, requirements-dev.txt from requirements-dev.in
+	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
 airflow: install  ## scheduler, dag-processor, api-server in the background (logs in .airflow/logs)
