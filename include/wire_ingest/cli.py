@@ -22,6 +22,13 @@ commands:
 """
 
 
+def _site_path(value: str) -> str:
+    """A path on the site root: another host or scheme would bypass the source's allowed hosts."""
+    if not value.startswith("/") or value.startswith("//"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a path on the site (it starts with /)")
+    return value
+
+
 def _run(argv: list[str]) -> int:
     from wire_ingest import plan, sources, steps
     from wire_ingest.warehouse import engines, migrations
@@ -47,7 +54,9 @@ def _run(argv: list[str]) -> int:
     parser.add_argument(
         "--listing-path",
         default=None,
-        help="the listing page to walk (default: the source's declared listing_paths)",
+        type=_site_path,
+        help="the listing page to walk, a path on the site root "
+        "(default: the source's declared listing_paths)",
     )
     parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
@@ -119,6 +128,12 @@ def _reprocess(argv: list[str]) -> int:
         default=sources.DEFAULT_SOURCE,
         help=f"the source the pages came from (default {sources.DEFAULT_SOURCE}); never contacted",
     )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        help="the site root the pages were fetched from, which decides the hosts their URLs may "
+        "name (default: the source's Variable or declared base_url); never contacted",
+    )
     parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -127,7 +142,7 @@ def _reprocess(argv: list[str]) -> int:
         run_id=args.run_id or f"reprocess__{args.day.isoformat()}__{stamp}",
         target_day=args.day,
         feed=args.source.name,
-        base_url=args.source.site_root(),
+        base_url=args.base_url or args.source.site_root(),
         warehouse_url=args.warehouse,
         landing_url=args.landing,
     )
