@@ -75,10 +75,11 @@ def make_session(settings: FetchSettings, guard: LinkGuard | None = None) -> req
         "max_retries": make_retry(settings),
     }
     adapter = HTTPAdapter(**options) if guard is None else GuardedAdapter(guard, **options)
-    if guard is not None:
-        session.trust_env = False  # no proxy from the environment: it would pick the address
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    if guard is not None:
+        session.trust_env = False  # no proxy from the environment: it would pick the address
+        session.mount("", adapter)  # other schemes too: refused by the guard, with its reason
     return session
 
 

@@ -1,0 +1,310 @@
+"""Security (issue 15): the link guard, robots.txt (RFC 9309), the quality tab, the local stack."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wire_ingest.discover.day import discover_day
+from wire_ingest.discover.walker import walk_listing
+from wire_ingest.http.failures import LINK_REFUSED, classify_failure
+from wire_ingest.http.fetch import fetch_page, make_session
+from wire_ingest.http.guard import guard_for
+from wire_ingest.http.ratelimit import RateLimiter
+from wire_ingest.http.robots import ROBOTS_MAX_BYTES, RobotsRules
+from wire_ingest.models import ListingItem, ListingPage
+from wire_ingest.settings import FetchSettings
+from wire_ingest.sources import Source, load_sources
+
+DAY = dt.date(2020, 12, 23)
+SETTINGS = FetchSettings(max_requests_per_second=0, max_attempts=1, connect_timeout=2)
+
+
+class Site:
+    """A tiny HTTP server on one loopback address: canned answers, and every connection counted."""
+
+    def __init__(self, address: str) -> None:
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.requests: list[str] = []
+        self.connections = 0
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requests.append(self.path)
+                status, headers, body = site.routes.get(self.path, (404, {}, b"not here"))
+                self.send_response(status)
+                for name, value in {"Content-Type": "text/html", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        class Server(ThreadingHTTPServer):
+            def get_request(self) -> tuple[socket.socket, Any]:
+                site.connections += 1
+                return super().get_request()
+
+        self.server = Server((address, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://{address}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def untouched(self) -> bool:
+        return not self.requests and self.connections == 0
+
+
+@pytest.fixture
+def sites() -> Iterator[dict[str, Site]]:
+    """The wire site on 127.0.0.1 and inward targets on other loopback addresses."""
+    started = {name: Site(address) for name, address in
+               (("wire", "127.0.0.1"), ("inward", "127.0.0.2"), ("other", "127.0.0.3"))}  # fmt: skip
+    yield started
+    for site in started.values():
+        site.close()
+
+
+def _declared() -> list[Source]:
+    return list(load_sources().values())
+
+
+def _refused(page: Any) -> bool:
+    return not page.result.ok and classify_failure(page.result).reason == LINK_REFUSED
+
+
+# ---------------------------------------------------------------- the link guard
+
+
+@pytest.mark.parametrize("source", _declared(), ids=lambda s: s.name)
+def test_every_source_refuses_inward_foreign_and_odd_targets(
+    source: Source, sites: dict[str, Site]
+) -> None:
+    wire, inward, other = sites["wire"], sites["inward"], sites["other"]
+    wire.routes["/ok.htm"] = (200, {}, b"<html>fine</html>")
+    wire.routes["/moved"] = (302, {"Location": f"{inward.base_url}/admin"}, b"")
+    guard = guard_for(source, wire.base_url)
+    targets = [
+        f"{inward.base_url}/admin",  # another loopback address
+        f"http://127.0.0.3:{other.port}/x",
+        f"http://[::ffff:127.0.0.2]:{inward.port}/x",
+        "http://10.0.0.5/x",  # private
+        "http://169.254.169.254/latest/meta-data",  # link-local (cloud metadata)
+        "http://224.0.0.1/x",  # multicast
+        "http://localhost:8080/admin",
+        "http://undeclared.example/x",  # not a declared host
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "ftp://www.china.org.cn/x",
+    ]
+    with make_session(SETTINGS, guard) as session:
+        fetch = lambda url: fetch_page(session, url, settings=SETTINGS, limiter=RateLimiter(0))  # noqa: E731
+        for url in targets:
+            page = fetch(url)
+            assert _refused(page), (url, page.result.error)
+        assert fetch(f"{wire.base_url}/ok.htm").result.ok  # the wire itself is reachable
+        moved = fetch(f"{wire.base_url}/moved")  # a redirect inward: not followed
+        assert not moved.result.ok and "refused" in str(moved.result.error)
+        robots = RobotsRules(session=session, settings=SETTINGS, limiter=RateLimiter(0))
+        verdict = robots.check(f"{inward.base_url}/x")
+        assert verdict is not None and verdict.startswith("link refused")
+    assert inward.untouched and other.untouched
+
+
+def test_a_declared_name_resolving_inward_is_refused_at_connect(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS that points a declared name at an inward address: the address connected to is checked,
+    from the one resolution the connection uses (no second lookup to rebind)."""
+    inward = sites["inward"]
+    source = dataclasses.replace(
+        _declared()[0], base_url="http://wire.example", allowed_hosts=("wire.example",)
+    )
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "wire.example":
+            lookups.append(host)
+            return real("127.0.0.2", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    guard = guard_for(source, source.base_url)
+    assert guard.refusal(f"http://wire.example:{inward.port}/x") is None  # the URL looks fine
+    with make_session(SETTINGS, guard) as session:
+        page = fetch_page(
+            session,
+            f"http://wire.example:{inward.port}/x",
+            settings=SETTINGS,
+            limiter=RateLimiter(0),
+        )
+    assert _refused(page) and "loopback address 127.0.0.2 refused" in str(page.result.error)
+    assert lookups == ["wire.example"]
+    assert inward.untouched
+    # a source that allows private addresses reaches it (a wire site on your own network)
+    allowing = dataclasses.replace(source, allow_private_addresses=True)
+    with make_session(SETTINGS, guard_for(allowing, source.base_url)) as session:
+        page = fetch_page(
+            session,
+            f"http://wire.example:{inward.port}/x",
+            settings=SETTINGS,
+            limiter=RateLimiter(0),
+        )
+    assert page.result.status == 404 and inward.requests == ["/x"]
+
+
+def _listing(links: list[str]) -> bytes:
+    anchors = "".join(f"<a href='{href}'>story {n}</a>" for n, href in enumerate(links))
+    return f"<html><body>{anchors}</body></html>".encode()
+
+
+def test_discover_records_refused_items_and_next_pages_as_rejects(
+    sites: dict[str, Site], tmp_path: Path
+) -> None:
+    from wire_ingest.warehouse import engines, migrations
+
+    wire, inward = sites["wire"], sites["inward"]
+    day_path = "2020-12/23"
+    good = f"{wire.base_url}/world/{day_path}/content_1.htm"
+    bad = [
+        f"{inward.base_url}/world/{day_path}/content_2.htm",
+        f"http://10.0.0.5/world/{day_path}/content_3.htm",
+        f"http://169.254.169.254/world/{day_path}/content_4.htm",
+        f"http://elsewhere.example/world/{day_path}/content_5.htm",
+    ]
+    wire.routes["/list.htm"] = (200, {}, _listing([good, *bad]))
+    wire.routes["/moved.htm"] = (301, {"Location": f"{inward.base_url}/list.htm"}, b"")
+    wire.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
+    source = dataclasses.replace(
+        _declared()[0],
+        name="generic_wire",
+        base_url=wire.base_url,
+        allowed_hosts=("127.0.0.1",),
+        listing_paths=("/list.htm",),
+        paging="single",
+        adapter="",
+        article_url_pattern=r"/world/\d{4}-\d{2}/\d{2}/content_\d+\.htm$",
+    )
+    engine = engines.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    migrations.migrate(engine)
+    found = discover_day(
+        engine,
+        source,
+        DAY,
+        base_url=wire.base_url,
+        landing_url=(tmp_path / "landing").as_uri(),
+        run_key="r1",
+        settings=SETTINGS,
+        listing_paths=("/list.htm", f"{inward.base_url}/list.htm", "/moved.htm"),
+    )
+    assert [item.url for item in found.items] == [good]
+    refused = {r.url: r for r in found.refused}
+    assert set(bad) <= set(refused)
+    assert all(r.reason == LINK_REFUSED and r.stage == "discover" for r in refused.values())
+    assert "other host" in refused[bad[-1]].message
+    assert inward.untouched
+
+    # a next-page link aimed inward ends the walk and is recorded
+    def read(body: bytes, url: str, number: int) -> ListingPage:
+        item = ListingItem(good, "t", DAY.isoformat(), number)
+        return ListingPage([item], f"{inward.base_url}/page2.htm", number)
+
+    with make_session(SETTINGS, guard_for(source, wire.base_url)) as session:
+        walked = walk_listing(
+            f"{wire.base_url}/list.htm",
+            DAY,
+            read_listing=read,
+            session=session,
+            settings=SETTINGS,
+            limiter=RateLimiter(0),
+            writer=None,
+        )
+    assert [url for url, _why in walked.refused] == [f"{inward.base_url}/page2.htm"]
+    assert inward.untouched
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- robots.txt (RFC 9309)
+
+ROBOTS = b"""\
+User-agent: otherbot
+Disallow: /
+
+User-agent: *
+Disallow: /
+Allow: /world/
+Disallow: /world/*?print=
+Disallow: /world/*.pdf$
+Crawl-delay: 2
+"""
+
+
+def _robots(session: Any, limiter: Any = None) -> RobotsRules:
+    return RobotsRules(session=session, settings=SETTINGS, limiter=limiter or RateLimiter(0))
+
+
+def test_robots_rules_as_rfc_9309_says(sites: dict[str, Site]) -> None:
+    wire = sites["wire"]
+    wire.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, ROBOTS)
+    source = _declared()[0]
+    with make_session(SETTINGS, guard_for(source, wire.base_url)) as session:
+        clock = [0.0]
+        limiter = RateLimiter(1, clock=lambda: clock[0], sleep=lambda s: None)
+        robots = _robots(session, limiter)
+        allowed = lambda path: robots.check(wire.base_url + path) is None  # noqa: E731
+        assert allowed("/world/a.htm")  # Allow after Disallow: the longer match wins
+        assert not allowed("/china/a.htm")
+        assert not allowed("/world/a.htm?print=1")  # `*` inside a path
+        assert allowed("/world/a.htm?page=2")
+        assert not allowed("/world/report.pdf")  # `$` anchors the end
+        assert allowed("/world/report.pdf?download=0")
+    assert wire.requests == ["/robots.txt"]
+    # Crawl-delay 2 s is slower than our 1 request/s: after robots.txt (at our rate, slot 0 s)
+    # the host is asked every 2 s
+    assert [limiter.wait("127.0.0.1") for _ in range(3)] == [1.0, 3.0, 5.0]
+    slow = RateLimiter(0.25, clock=lambda: 0.0, sleep=lambda s: None)
+    slow.at_least("h", 2.0)  # our own rate is slower: it stays
+    assert [slow.wait("h") for _ in range(2)] == [0.0, 4.0]
+
+
+def test_robots_redirect_off_the_host_is_not_followed(sites: dict[str, Site]) -> None:
+    wire, inward = sites["wire"], sites["inward"]
+    wire.routes["/robots.txt"] = (302, {"Location": f"{inward.base_url}/robots.txt"}, b"")
+    wire.routes["/r2.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /x\n")
+    with make_session(SETTINGS) as session:  # even without a guard
+        verdict = _robots(session).check(wire.base_url + "/world/a.htm")
+    assert verdict is not None and "robots.txt unavailable" in verdict
+    assert inward.untouched
+    wire.routes["/robots.txt"] = (301, {"Location": "/r2.txt"}, b"")  # on the host: followed
+    with make_session(SETTINGS) as session:
+        robots = _robots(session)
+        assert robots.check(wire.base_url + "/a") is None
+        assert "disallowed" in str(robots.check(wire.base_url + "/x"))
+
+
+def test_robots_is_read_only_up_to_the_cap(sites: dict[str, Site]) -> None:
+    wire = sites["wire"]
+    padding = b"# " + b"x" * ROBOTS_MAX_BYTES + b"\n"
+    body = b"User-agent: *\nDisallow: /early\n" + padding + b"Disallow: /late\n"
+    wire.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, body)
+    with make_session(SETTINGS) as session:
+        robots = _robots(session)
+        assert "disallowed" in str(robots.check(wire.base_url + "/early"))
+        assert robots.check(wire.base_url + "/late") is None  # past the cap: never read
