@@ -86,18 +86,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _prepare_warehouse(data_dir: Path) -> None:
     """A run with stage counts, validate rejects (real GX) with landed raw pages, its Data Docs."""
-    from wire_ingest import plan
+    from wire_ingest import landing, plan
     from wire_ingest.models import Article
     from wire_ingest.quality import data_docs, validation
     from wire_ingest.warehouse import engines, load, migrations
 
-    landing = (data_dir / "landing").as_uri()
+    landing_url = (data_dir / "landing").as_uri()
     ctx = plan.plan_run(
         run_id=RUN_ID,
         target_day=DAY,
         base_url="http://www.china.org.cn",
         warehouse_url=f"sqlite:///{data_dir / 'warehouse.db'}",
-        landing_url=landing,
+        landing_url=landing_url,
     )
     good_body = "China and its partners on Wednesday signed an agreement on trade and customs."
     bodies = {
@@ -107,7 +107,7 @@ def _prepare_warehouse(data_dir: Path) -> None:
         4: good_body + " Enditem",
     }
     articles = []
-    with landing.LandingWriter(landing, ctx.feed, DAY, "articles", RUN_ID) as writer:
+    with landing.LandingWriter(landing_url, ctx.feed, DAY, "articles", RUN_ID) as writer:
         for n, body in bodies.items():
             url = f"http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_7700000{n}.htm"
             raw_ref = writer.write_response(
