@@ -424,3 +424,147 @@ def test_a_javascript_url_in_a_reject_is_shown_as_text() -> None:
         pytest.xfail("needs the report.py patch (the quality/ package belongs to another change)")
     assert "javascript:alert(document.cookie)" in page  # shown, as text
     assert "href='https://www.china.org.cn/a.htm'" in page
+
+
+# ---------------------------------------------------------------- no secret in XCom or logs
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_warehouse_password_is_in_no_xcom_and_no_log(
+    postgres_url: str, wire_site: Any, tmp_path: Path
+) -> None:
+    """A real run into a PostgreSQL warehouse whose connection carries a password (the local
+    server trusts any password, so a unique one can be grepped for)."""
+    import secrets
+    import uuid
+
+    import sqlalchemy as sa
+    from airflow_services import running_airflow
+
+    password = "pw" + secrets.token_hex(16)
+    role = f"wire_sec_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
+        conn.execute(sa.text(f"CREATE SCHEMA {role} AUTHORIZATION {role}"))
+    warehouse = (
+        sa.engine.make_url(postgres_url)
+        .set(username=role, password=password)
+        .update_query_dict({"options": f"-csearch_path={role}"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        with running_airflow(
+            admin_url=postgres_url,
+            workdir=tmp_path,
+            base_url=wire_site.base_url,
+            warehouse_url=warehouse,
+            extra_env={"WIRE_TASK_RETRIES": "0"},
+        ) as services:
+            run_id = "secret_test_run"
+            services.post(
+                "dags/wire_ingest/dagRuns",
+                {
+                    "logical_date": "2020-12-23T16:00:00+00:00",
+                    "dag_run_id": run_id,
+                    "conf": {"day": "2020-12-23"},
+                },
+            )
+            services.set_paused(False)
+            [run] = services.wait_for_runs({run_id}, timeout=600)
+            tasks = services.get(f"dags/wire_ingest/dagRuns/{run_id}/taskInstances")
+            xcoms: list[str] = []
+            for task in tasks["task_instances"]:
+                entries = services.get(
+                    f"dags/wire_ingest/dagRuns/{run_id}/taskInstances/{task['task_id']}/xcomEntries"
+                )["xcom_entries"]
+                for entry in entries:
+                    xcoms.append(
+                        str(
+                            services.get(
+                                f"dags/wire_ingest/dagRuns/{run_id}/taskInstances/"
+                                f"{task['task_id']}/xcomEntries/{entry['key']}",
+                                deserialize="true",
+                            )
+                        )
+                    )
+            home = services.home
+        assert run["state"] == "success", services.logs()
+        assert xcoms and any("warehouse_conn_id" in x for x in xcoms)
+        assert not [x for x in xcoms if password in x]
+        log_files = [p for p in home.rglob("*") if p.is_file()]  # task and service logs too
+        assert any("dag_id=wire_ingest" in str(p) for p in log_files)
+        leaked = [p for p in log_files if password in p.read_text(errors="replace")]
+        assert not leaked
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {role} CASCADE"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
+
+
+# ---------------------------------------------------------------- the local stack
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses a TCP port listens on (from /proc/net/tcp and tcp6)."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                if len(raw) == 4:
+                    found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_make_airflow_listens_on_loopback_only_and_keeps_its_secrets_private(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+    import subprocess
+
+    from airflow_services import ROOT, VENV_BIN, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WIRE_"))}
+    env.update(
+        AIRFLOW_HOME=str(tmp_path / "home"),
+        WIRE_DATA_DIR=str(tmp_path / "data"),
+        AIRFLOW_PORT=str(port),
+        VENV=str(VENV_BIN.parent),
+    )
+    script = str(ROOT / "scripts" / "airflow-services.sh")
+    try:
+        started = subprocess.run(
+            ["bash", script, "start"], env=env, capture_output=True, text=True, timeout=400
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert _listening(port) == {"127.0.0.1"}
+    finally:
+        subprocess.run(["bash", script, "stop"], env=env, capture_output=True, timeout=200)
+    home = tmp_path / "home"
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    secrets_files = [home / "jwt_secret", *home.glob("simple_auth_manager_passwords.json*")]
+    assert len(secrets_files) >= 2
+    for path in secrets_files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_no_documented_example_uses_a_fixed_password() -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    fixed = re.compile(r"admin:admin|\"password\":\s*\"admin\"|-p(?:assword)?\s+admin\b")
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        assert not fixed.search(doc.read_text(encoding="utf-8")), doc
