@@ -89,9 +89,11 @@ def _wire_dags() -> list[str]:
 
 async def _authenticate_and_authorize(request: Request) -> Any:
     """Every route: the caller is logged in and may read the DAG it shows. Routes without a DAG
-    in their path (landed raw pages, Data Docs, styles) serve any wire's data, so they need read
-    access to every wire DAG."""
+    in their path (landed raw pages, Data Docs) serve any wire's data, so they need read access
+    to every wire DAG; the vendored style sheets hold no data and need a login only."""
     user = await _authenticate(request)
+    if getattr(request.scope.get("route"), "path", "").startswith("/static/"):
+        return user
     dag_id = request.path_params.get("dag_id")
     dags = [str(dag_id)] if dag_id is not None else _wire_dags()
     for dag in dags:

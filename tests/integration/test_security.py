@@ -372,7 +372,6 @@ ROUTES = [
     "/dags/wire_ingest/rejects.json",
     "/raw?ref=file:///etc/passwd",
     "/docs/index.html",
-    "/static/vendor/bootstrap.min.css",
 ]
 
 
@@ -395,6 +394,14 @@ def test_every_tab_route_asks_the_auth_manager_and_refuses_with_403(
         client.cookies.clear()
     assert allowed.status_code in (200, 404)  # past the check (the tmp warehouse is empty)
     assert ("reader", "wire_ingest", "GET") in manager.asked
+
+
+def test_the_style_sheets_need_a_login_only(quality_app: tuple[Any, _AuthManager]) -> None:
+    client, manager = quality_app
+    route = "/static/vendor/bootstrap.min.css"
+    assert client.get(route, headers={"Accept": "application/json"}).status_code == 401
+    assert client.get(route, headers={"Authorization": "Bearer outsider"}).status_code == 200
+    assert manager.asked == []
 
 
 @pytest.mark.parametrize("route", ["/docs/a%00b", "/docs/%00", "/raw?ref=a%00b", "/docs/a%0Ab"])
