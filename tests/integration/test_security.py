@@ -413,7 +413,7 @@ def test_a_nul_in_a_path_is_a_4xx_never_a_500(
     assert 400 <= response.status_code < 500
 
 
-def test_a_javascript_url_in_a_reject_is_shown_as_text() -> None:
+def _report_with_rejects() -> str:
     from wire_ingest.quality import report
 
     reject = report.RejectSummary(
@@ -422,15 +422,45 @@ def test_a_javascript_url_in_a_reject_is_shown_as_text() -> None:
         raw_ref=None, failed=[],
     )  # fmt: skip
     ok = dataclasses.replace(reject, url="https://www.china.org.cn/a.htm")
-    page = report.render_report(
+    return report.render_report(
         report.RunReport(runs=[], top_failed_expectations=[], rejects=[reject, ok], reject_count=2),
         title="t",
         dag_id="wire_ingest",
     )
+
+
+def test_a_javascript_url_in_a_reject_is_shown_as_text() -> None:
+    page = _report_with_rejects()
     if "href='javascript:" in page:
         pytest.xfail("needs the report.py patch (the quality/ package belongs to another change)")
     assert "javascript:alert(document.cookie)" in page  # shown, as text
     assert "href='https://www.china.org.cn/a.htm'" in page
+
+
+@pytest.mark.slow
+def test_in_a_browser_only_the_http_url_is_a_link() -> None:
+    """Chromium reads the tab's markup: no javascript: link to click, the URL still visible."""
+    from playwright.sync_api import sync_playwright
+
+    markup = _report_with_rejects()
+    if "href='javascript:" in markup:
+        pytest.xfail("needs the report.py patch (the quality/ package belongs to another change)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.abort())  # the page alone, no network
+            page.set_content(markup)
+            hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert "https://www.china.org.cn/a.htm" in hrefs
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:", "vbscript:"))]
+    assert "javascript:alert(document.cookie)" in text
 
 
 # ---------------------------------------------------------------- no secret in XCom or logs
