@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
@@ -87,16 +88,74 @@ def _wire_dags() -> list[str]:
     return [source.dag for source in sources.enabled_sources()]
 
 
-async def _authenticate_and_authorize(request: Request) -> Any:
-    """Every route: the caller is logged in and may read the DAG it shows. Routes without a DAG
-    in their path (landed raw pages, Data Docs) serve any wire's data, so they need read access
-    to every wire DAG; the vendored style sheets hold no data and need a login only."""
-    user = await _authenticate(request)
-    if getattr(request.scope.get("route"), "path", "").startswith("/static/"):
-        return user
+def _dags_of_runs(select_run_ids: Any) -> list[str]:
+    """The DAGs of the ingest runs whose ids the subquery selects."""
+    import sqlalchemy as sa
+
+    from wire_ingest.warehouse import engines, tables
+
+    runs = tables.ingest_runs
+    engine = engines.make_engine(_warehouse_url())
+    try:
+        with engine.connect() as conn:
+            query = sa.select(runs.c.dag_id).where(runs.c.run_id.in_(select_run_ids)).distinct()
+            return sorted(conn.scalars(query))
+    finally:
+        engine.dispose()
+
+
+def _dags_of_request(request: Request) -> list[str]:
+    """The DAGs whose data a request shows: the path's dag_id; for a landed raw page, the DAGs of
+    the runs that rejected it; for a run's Data Docs, that run's DAG; the shared Data Docs assets
+    (`static/`) and the vendored style sheets hold no data (none). What cannot be told (an
+    unknown page) needs every wire DAG."""
+    import sqlalchemy as sa
+
+    from wire_ingest.warehouse import tables
+
     dag_id = request.path_params.get("dag_id")
-    dags = [str(dag_id)] if dag_id is not None else _wire_dags()
-    for dag in dags:
+    if dag_id is not None:
+        return [str(dag_id)]
+    route = str(getattr(request.scope.get("route"), "path", ""))
+    if route.startswith("/static/"):
+        return []
+    found: list[str] = []
+    if route == "/raw":
+        rejects = tables.article_rejects
+        ref = request.query_params.get("ref", "")
+        found = _dags_of_runs(sa.select(rejects.c.run_id).where(rejects.c.raw_ref == ref))
+    elif route.startswith("/docs/"):
+        # as the file lookup will see it: `static/../<run>/` is that run's folder
+        path = str(request.path_params.get("path", "")).lstrip("/")
+        folder = posixpath.normpath("/" + path).split("/")[1]
+        if folder == "static":
+            return []
+        found = _dags_of_run_key(folder) if folder else []
+    return found or _wire_dags()
+
+
+def _dags_of_run_key(folder: str) -> list[str]:
+    """The DAG of the run whose Data Docs folder is `folder` (a run id made filesystem-safe)."""
+    import sqlalchemy as sa
+
+    from wire_ingest.landing import safe_key
+    from wire_ingest.warehouse import engines, tables
+
+    runs = tables.ingest_runs
+    engine = engines.make_engine(_warehouse_url())
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(runs.c.run_id, runs.c.dag_id))
+            return sorted({dag for run_id, dag in rows if safe_key(run_id) == folder})
+    finally:
+        engine.dispose()
+
+
+async def _authenticate_and_authorize(request: Request) -> Any:
+    """Every route: the caller is logged in and may read every DAG whose data it shows
+    (`_dags_of_request`)."""
+    user = await _authenticate(request)
+    for dag in _dags_of_request(request):
         if not may_read_dag(user, dag):
             raise HTTPException(status_code=403, detail=f"not allowed to read DAG {dag}")
     return user

@@ -314,7 +314,8 @@ def test_robots_is_read_only_up_to_the_cap(sites: dict[str, Site]) -> None:
 
 
 class _AuthManager:
-    """An auth manager that knows two users: `reader` may read every DAG, `outsider` none."""
+    """An auth manager that knows three users: `reader` may read every DAG, `outsider` none,
+    `newsonly` only wire_xinhua_en."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, str | None, str]] = []
@@ -322,14 +323,15 @@ class _AuthManager:
     async def get_user_from_token(self, token: str) -> str:
         import jwt
 
-        if token not in ("reader", "outsider"):
+        if token not in ("reader", "outsider", "newsonly"):
             raise jwt.InvalidTokenError("unknown token")
         return token
 
     def is_authorized_dag(self, *, method: str, user: str, access_entity: Any = None,
                           details: Any = None) -> bool:  # fmt: skip
-        self.asked.append((user, getattr(details, "id", None), method))
-        return user == "reader"
+        dag_id = getattr(details, "id", None)
+        self.asked.append((user, dag_id, method))
+        return user == "reader" or (user == "newsonly" and dag_id == "wire_xinhua_en")
 
     def get_url_login(self, **kwargs: Any) -> str:
         return "/auth/login"
@@ -402,6 +404,52 @@ def test_the_style_sheets_need_a_login_only(quality_app: tuple[Any, _AuthManager
     assert client.get(route, headers={"Accept": "application/json"}).status_code == 401
     assert client.get(route, headers={"Authorization": "Bearer outsider"}).status_code == 200
     assert manager.asked == []
+
+
+def test_raw_pages_and_data_docs_ask_about_the_dag_of_their_run(
+    quality_app: tuple[Any, _AuthManager], tmp_path: Path
+) -> None:
+    import os
+
+    import sqlalchemy as sa
+
+    from wire_ingest.landing import safe_key
+    from wire_ingest.warehouse import engines, tables
+
+    client, manager = quality_app
+    china, news = "manual__2020-12-23T00:00:00+00:00", "manual__2020-12-23T00:30:00+00:00"
+    engine = engines.make_engine(os.environ["AIRFLOW_CONN_WIRE_WAREHOUSE"])
+    with engine.begin() as conn:
+        for run_id, dag, feed in ((china, "wire_ingest", "china_org_cn"),
+                                  (news, "wire_xinhua_en", "xinhua_en")):  # fmt: skip
+            conn.execute(
+                sa.insert(tables.ingest_runs).values(
+                    run_id=run_id, dag_id=dag, feed=feed, target_day=DAY, status="success"
+                )
+            )
+            conn.execute(
+                sa.insert(tables.article_rejects).values(
+                    feed=feed, target_day=DAY, url="http://x/a", stage="fetch", reason="r",
+                    message="m", details={}, raw_ref=f"ref-{feed}", run_id=run_id,
+                    rejected_at=dt.datetime(2020, 12, 24, tzinfo=dt.UTC),
+                )
+            )  # fmt: skip
+    engine.dispose()
+
+    def status(route: str) -> int:
+        response = client.get(
+            route, headers={"Authorization": "Bearer newsonly", "Accept": "application/json"}
+        )
+        return response.status_code
+
+    assert status("/raw?ref=ref-xinhua_en") == 404  # allowed: its run is wire_xinhua_en's
+    assert status("/raw?ref=ref-china_org_cn") == 403
+    assert status(f"/docs/{safe_key(news)}/index.html") == 404  # allowed, no docs built
+    assert status(f"/docs/{safe_key(china)}/index.html") == 403
+    assert status(f"/docs/static/%2e%2e/{safe_key(china)}/index.html") == 403
+    assert status("/docs/unknown-run/index.html") == 403  # cannot tell: every wire DAG
+    assert status("/docs/static/vendor/x.css") == 404  # shared assets: a login is enough
+    assert ("newsonly", "wire_ingest", "GET") in manager.asked
 
 
 @pytest.mark.parametrize("route", ["/docs/a%00b", "/docs/%00", "/raw?ref=a%00b", "/docs/a%0Ab"])
