@@ -18,9 +18,17 @@ export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRE
 export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-INFO}"
 export GX_ANALYTICS_ENABLED=False
 export WIRE_DATA_DIR="${WIRE_DATA_DIR:-$ROOT/data}"
+# Files made from here on (the JWT secret, Airflow's generated passwords, logs) are the owner's
+# only: anyone who can read the JWT secret can forge an admin token.
+umask 077
 mkdir -p "$AIRFLOW_HOME" "$WIRE_DATA_DIR"
 # A per-home random JWT secret (64 bytes), made on first use and never committed.
 if [ ! -s "$AIRFLOW_HOME/jwt_secret" ]; then
   python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > "$AIRFLOW_HOME/jwt_secret"
 fi
+# Homes made before umask 077 was set here: tighten what holds a secret.
+for secret in "$AIRFLOW_HOME/jwt_secret" "$AIRFLOW_HOME"/simple_auth_manager_passwords.json*; do
+  [ -e "$secret" ] && chmod 600 "$secret"
+done
+chmod 700 "$AIRFLOW_HOME"
 export AIRFLOW__API_AUTH__JWT_SECRET="${AIRFLOW__API_AUTH__JWT_SECRET:-$(cat "$AIRFLOW_HOME/jwt_secret")}"

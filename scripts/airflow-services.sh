@@ -6,11 +6,13 @@ set -euo pipefail
 source "$(dirname "$0")/airflow-env.sh"
 VENV="${VENV:-$ROOT/.venv}"
 PORT="${AIRFLOW_PORT:-8080}"
+# The api-server listens on this machine only unless told otherwise (AIRFLOW_HOST=0.0.0.0).
+HOST="${AIRFLOW_HOST:-127.0.0.1}"
 LOG_DIR="$AIRFLOW_HOME/logs"
 PID_DIR="$AIRFLOW_HOME/run"
 SERVICES=(scheduler dag-processor api-server)
-export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://localhost:$PORT}"
-export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:$PORT/execution/}"
+export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$PORT}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$PORT/execution/}"
 HEALTH_URL="http://127.0.0.1:$PORT/api/v2/monitor/health"
 
 alive() { [ -s "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
@@ -32,7 +34,7 @@ start() {
       continue
     fi
     args=("$service")
-    [ "$service" = api-server ] && args+=(--port "$PORT")
+    [ "$service" = api-server ] && args+=(--host "$HOST" --port "$PORT")
     # setsid: each service leads its own process group, so stop can end its workers too
     setsid "$VENV/bin/airflow" "${args[@]}" >"$LOG_DIR/$service.log" 2>&1 </dev/null &
     echo $! >"$PID_DIR/$service.pid"

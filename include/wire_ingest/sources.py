@@ -54,6 +54,8 @@ class Source:
     dag: str  # the DAG id that runs it
     max_active_runs: int = 4  # days of this source that may run at once
     enabled: bool = True
+    # reach loopback/private/link-local addresses (a site on your own network); see http.guard
+    allow_private_addresses: bool = False
 
     @property
     def suite(self) -> str:
@@ -117,6 +119,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "dag": (str, ""),
     "max_active_runs": (int, 4),
     "enabled": (bool, True),
+    "allow_private_addresses": (bool, False),
 }
 
 
@@ -225,6 +228,7 @@ def parse_source(name: str, table: Mapping[str, Any], *, where: str = "sources")
         dag=values["dag"] or f"wire_{name}",
         max_active_runs=values["max_active_runs"],
         enabled=values["enabled"],
+        allow_private_addresses=values["allow_private_addresses"],
     )
 
 

@@ -130,6 +130,7 @@ def fetch_step(
     from wire_ingest import landing
     from wire_ingest.http.fetch import make_session
     from wire_ingest.http.fetcher import fetch_urls
+    from wire_ingest.http.guard import guard_for
     from wire_ingest.http.ratelimit import host_limiter
     from wire_ingest.http.robots import RobotsRules
     from wire_ingest.warehouse import fetch_state
@@ -151,8 +152,9 @@ def fetch_step(
         to_fetch = [u for u in urls if u not in skipped]
         conditional = {u: fetch_state.conditional_headers(states.get(u)) for u in to_fetch}
         limiter = host_limiter(engine, fs)
+        guard = guard_for(sources.get_source(ctx.feed), ctx.base_url)
         with (
-            make_session(fs) as session,
+            make_session(fs, guard) as session,
             landing.LandingWriter(
                 ctx.landing_url, ctx.feed, ctx.target_day, "articles", safe_key(ctx.run_id)
             ) as writer,

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ADMIN_USER = "admin"
-ADMIN_PASSWORD = "admin"
+# a fresh password per test session: no fixed admin password anywhere
+ADMIN_PASSWORD = secrets.token_urlsafe(16)
 DAG_ID = "wire_ingest"
 SERVICES = ("scheduler", "dag-processor", "api-server")
 
@@ -144,7 +145,7 @@ def services_env(
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(plugins),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{ADMIN_USER}:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{ADMIN_USER}:admin",  # user:role
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{api_url}/execution/",
         AIRFLOW__API__BASE_URL=api_url,

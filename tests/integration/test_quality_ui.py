@@ -41,6 +41,7 @@ COUNTS = {
 }
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+ADMIN_PASSWORD = secrets.token_urlsafe(16)  # fresh per session: no fixed admin password
 
 
 def _free_port() -> int:
@@ -56,7 +57,7 @@ class ApiServer:
     data_dir: Path
     jwt_secret: str
 
-    def token(self, username: str = "admin", password: str = "admin") -> str:
+    def token(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
         response = requests.post(
             f"{self.base_url}/auth/token",
             json={"username": username, "password": password},
@@ -170,7 +171,7 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     home = tmp_path_factory.mktemp("airflow-home")
     data_dir = tmp_path_factory.mktemp("wire-data")
     passwords = home / "passwords.json"
-    passwords.write_text(json.dumps({"admin": "admin"}))
+    passwords.write_text(json.dumps({"admin": ADMIN_PASSWORD}))
     port = _free_port()
     jwt_secret = secrets.token_urlsafe(64)
     env = {
@@ -392,7 +393,7 @@ def test_browser_logs_in_and_sees_the_tab(api_server: ApiServer) -> None:
             page.goto(f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality")
             page.wait_for_selector("input[name='username']", timeout=60_000)
             page.fill("input[name='username']", "admin")
-            page.fill("input[name='password']", "admin")
+            page.fill("input[name='password']", ADMIN_PASSWORD)
             page.keyboard.press("Enter")
             page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
             frame_element = page.wait_for_selector("iframe", timeout=60_000)

@@ -255,9 +255,10 @@ def test_init_migrates_and_creates_every_source_pool_once_postgres_is_healthy(
         assert depends_on["postgres"]["condition"] == "service_healthy"
 
 
-def test_apiserver_serves_port_8080(resolved: dict[str, Any]) -> None:
+def test_apiserver_serves_port_8080_on_this_machine_only(resolved: dict[str, Any]) -> None:
     ports = resolved["services"]["airflow-apiserver"]["ports"]
-    assert {(port["target"], port["published"]) for port in ports} == {(8080, "8080")}
+    published = {(port["target"], port["published"], port.get("host_ip")) for port in ports}
+    assert published == {(8080, "8080", "127.0.0.1")}
 
 
 def test_postgres_creates_the_warehouse_database_the_connection_uses(

@@ -18,11 +18,11 @@ from wire_ingest.discover import memory
 from wire_ingest.discover.memory import listing_start_page, remember_listing
 from wire_ingest.http import fetcher, guard
 from wire_ingest.http.failures import classify_failure
-from wire_ingest.http.guard import link_refusal
 from wire_ingest.http.ratelimit import RateLimiter, SharedRateLimiter
 from wire_ingest.http.robots import RobotsRules
 from wire_ingest.models import FetchOutcome, FetchResult, ListingItem
 from wire_ingest.settings import FetchSettings
+from wire_ingest.sources import get_source
 from wire_ingest.urls import listing_page_url
 from wire_ingest.warehouse import migrations, tables
 from wire_ingest.warehouse.fetch_state import (
@@ -173,26 +173,22 @@ def test_shared_limiter_holds_across_threads(schema: Engine) -> None:
 
 
 def test_link_refusal() -> None:
-    hosts = ["www.china.org.cn", "china.org.cn"]
-
-    def refused(url: str, local: bool = False) -> str | None:
-        return link_refusal(url, allowed_hosts=hosts, local_source=local)
+    source = get_source("china_org_cn")
+    refused = guard.guard_for(source, source.base_url).refusal
 
     assert refused("http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_1.htm") is None
     assert "other host" in str(refused("http://evil.example/world/x.htm"))
-    assert "private address" in str(refused("http://169.254.169.254/latest/meta-data"))
-    assert "private address" in str(refused("http://10.0.0.5/x"))
-    assert "private address" in str(refused("http://127.0.0.1:8765/x"))
-    assert "IP literal" in str(refused("http://8.8.8.8/x"))
-    assert "localhost" in str(refused("http://localhost/x"))
+    assert "other host" in str(refused("http://169.254.169.254/latest/meta-data"))
     assert "scheme" in str(refused("file:///etc/passwd"))
-    assert refused("http://127.0.0.1:8765/x", local=True) is not None  # not an allowed host
-    assert (
-        link_refusal("http://127.0.0.1:8765/x", allowed_hosts=["127.0.0.1"], local_source=True)
-        is None
-    )
-    assert guard.is_local_source("http://127.0.0.1:8765")
-    assert not guard.is_local_source("http://www.china.org.cn")
+    assert "scheme" in str(refused("javascript:alert(1)"))
+    local = guard.guard_for(source, "http://127.0.0.1:8765")
+    assert local.refusal("http://127.0.0.1:8765/x") is None  # the local site, by its address
+    assert "other host" in str(local.refusal("http://127.0.0.2:8765/x"))
+    assert "loopback" in str(local.address_refusal("127.0.0.2"))
+    assert "private" in str(local.address_refusal("10.0.0.5"))
+    assert "link-local" in str(local.address_refusal("169.254.169.254"))
+    assert "loopback" in str(local.address_refusal("::ffff:127.0.0.3"))
+    assert local.address_refusal("8.8.8.8") is None
 
 
 class _Robots(BaseHTTPRequestHandler):

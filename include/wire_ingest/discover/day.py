@@ -13,8 +13,9 @@ from wire_ingest import urls
 from wire_ingest.discover import memory
 from wire_ingest.discover.listings import listing_reader
 from wire_ingest.discover.walker import DiscoveryResult, walk_listing
+from wire_ingest.http.failures import LINK_REFUSED
 from wire_ingest.http.fetch import make_session
-from wire_ingest.http.guard import is_local_source, link_refusal
+from wire_ingest.http.guard import LinkGuard, guard_for
 from wire_ingest.http.ratelimit import host_limiter
 from wire_ingest.http.robots import RobotsRules
 from wire_ingest.landing import LandingWriter
@@ -48,19 +49,24 @@ def discover_day(
     """Walk each of the source's listings back to `day` (robots.txt and the shared per-host rate
     limit obeyed) and remember what was seen; a day an earlier walk saw whole needs no network.
 
+    Every request (listing pages, next-page links, redirects, robots.txt) goes through a session
+    guarded by the source's link guard; refused links and pages become `link_refused` rejects.
+
     For node_suffix listings the walk starts at the deepest page known to hold only newer items
     (the listing memory), and walks again from the top when that page misled it.
     """
+    guard = guard_for(source, base_url)
     remembered = memory.remembered_day(engine, source.name, day)
     if remembered is not None:
-        return _guarded(source, base_url, DiscoveryResult(remembered, 0, []))
+        return _guarded(source, guard, DiscoveryResult(remembered, 0, []))
     read_listing = listing_reader(source)
     limiter = host_limiter(engine, settings)
     items: dict[str, ListingItem] = {}
     pages = 0
     errors: list[str] = []
+    refused_pages: list[tuple[str, str]] = []
     with (
-        make_session(settings) as session,
+        make_session(settings, guard) as session,
         LandingWriter(landing_url, source.name, day, "listing", run_key) as writer,
     ):
         robots = (
@@ -108,27 +114,27 @@ def discover_day(
                 items.setdefault(urls.same_url_key(item.url), item)
             pages += found.pages_fetched
             errors.extend(found.errors)
-    return _guarded(source, base_url, DiscoveryResult(list(items.values()), pages, errors))
+            refused_pages.extend(found.refused)
+    whole = DiscoveryResult(list(items.values()), pages, errors, refused=refused_pages)
+    return _guarded(source, guard, whole)
 
 
-def _guarded(source: Source, base_url: str, found: DiscoveryResult) -> DayDiscovery:
-    """Links the guard refuses (other hosts, inward addresses, other schemes) become rejects."""
-    local = is_local_source(base_url)
-    hosts = source.hosts_for(base_url)
+def _guarded(source: Source, guard: LinkGuard, found: DiscoveryResult) -> DayDiscovery:
+    """Links the guard refuses (other hosts, inward addresses, other schemes) become rejects, as
+    do the listing pages (next-page links, redirects) the guarded session refused. Item links
+    are judged by URL here; their address is checked when they are fetched."""
     kept: list[ListingItem] = []
-    refused: list[Rejection] = []
+    refused = [_refused(source, url, reason) for url, reason in found.refused]
     for item in found.items:
-        reason = link_refusal(item.url, allowed_hosts=hosts, local_source=local)
+        reason = guard.refusal(item.url)
         if reason is None:
             kept.append(item)
         else:
-            refused.append(
-                Rejection(
-                    feed=source.name,
-                    url=item.url,
-                    stage="discover",
-                    reason="link_refused",
-                    message=reason,
-                )
-            )
+            refused.append(_refused(source, item.url, reason))
     return DayDiscovery(kept, refused, found.pages_fetched, found.errors)
+
+
+def _refused(source: Source, url: str, reason: str) -> Rejection:
+    return Rejection(
+        feed=source.name, url=url, stage="discover", reason=LINK_REFUSED, message=reason
+    )

@@ -10,6 +10,7 @@ import requests
 
 from wire_ingest import urls
 from wire_ingest.discover.listings import ListingReader
+from wire_ingest.http.failures import LINK_REFUSED, classify_failure
 from wire_ingest.http.fetch import fetch_page, land_page
 from wire_ingest.http.ratelimit import HostLimiter
 from wire_ingest.landing import LandingWriter
@@ -24,6 +25,9 @@ class DiscoveryResult:
     errors: list[str]
     raw_refs: list[str] = field(default_factory=list)  # landed listing pages
     seen: list[ListingItem] = field(default_factory=list)  # every item of every page walked
+    refused: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (page URL, why) the guard refused
 
 
 def walk_listing(
@@ -48,7 +52,8 @@ def walk_listing(
     `start_url` starts the walk at a later listing page, number `start_page` (one known to hold
     only newer items).
     `refuse` says why a listing page may not be fetched (robots.txt), or None: a refused page is
-    an error and ends the walk, like a failed one.
+    an error and ends the walk, like a failed one. A page the session's link guard refuses (a
+    next-page link or redirect aimed elsewhere) ends the walk too and is listed in `refused`.
     """
     target = day.isoformat()
     found: dict[str, ListingItem] = {}
@@ -56,6 +61,7 @@ def walk_listing(
     raw_refs: list[str] = []
     visited: set[str] = set()
     seen: list[ListingItem] = []
+    refused: list[tuple[str, str]] = []
     url: str | None = start_url or first_url
     url_is_guess = False
     pages_fetched = 0
@@ -69,9 +75,15 @@ def walk_listing(
         visited.add(url)
         refusal = refuse(url) if refuse is not None else None
         if refusal is not None:
+            if refusal.startswith("link refused"):  # robots.txt of a host the guard refuses
+                refused.append((url, refusal))
             errors.append(f"listing page {pages_fetched + 1} ({url}): {refusal}")
             break
         page = fetch_page(session, url, settings=settings, limiter=limiter)
+        if not page.result.ok and classify_failure(page.result).reason == LINK_REFUSED:
+            refused.append((url, page.result.error or LINK_REFUSED))
+            errors.append(f"listing page {pages_fetched + 1} ({url}): {page.result.error}")
+            break  # nothing was sent: no page to land
         pages_fetched += 1
         if writer is not None:
             raw_ref = land_page(writer, page).raw_ref
@@ -99,4 +111,4 @@ def walk_listing(
         if url is not None and url in visited:
             errors.append(f"listing pagination loops back to {url}")
             break
-    return DiscoveryResult(list(found.values()), pages_fetched, errors, raw_refs, seen)
+    return DiscoveryResult(list(found.values()), pages_fetched, errors, raw_refs, seen, refused)

@@ -12,6 +12,9 @@ ROBOTS_DISALLOWED = "robots_disallowed"
 ROBOTS_UNAVAILABLE = "robots_unavailable"
 
 
+LINK_REFUSED = "link_refused"
+
+
 BROKEN_BODY = "incomplete_body"
 
 
@@ -26,6 +29,8 @@ def classify_failure(result: FetchResult) -> FailureKind:
         return FailureKind(ROBOTS_DISALLOWED, True)
     if error.startswith("robots.txt unavailable"):
         return FailureKind(ROBOTS_UNAVAILABLE, False)
+    if error.startswith("link refused"):
+        return FailureKind(LINK_REFUSED, True)
     if "redirect to other host refused" in error:
         return FailureKind("redirect_refused", True)
     if _REDIRECT_LOOP.search(error):

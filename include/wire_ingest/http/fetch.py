@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -14,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
+from wire_ingest.http.guard import GuardedAdapter, LinkGuard, LinkRefused
 from wire_ingest.http.ratelimit import HostLimiter, RateLimiter
 from wire_ingest.landing import LandingWriter, charset_of, media_type_of
 from wire_ingest.models import FetchResult
@@ -58,16 +60,26 @@ def make_retry(settings: FetchSettings) -> Retry:
     )
 
 
-def make_session(settings: FetchSettings) -> requests.Session:
-    """A session with an identifying User-Agent, retries with backoff and a big enough pool."""
+def make_session(settings: FetchSettings, guard: LinkGuard | None = None) -> requests.Session:
+    """A session with an identifying User-Agent, retries with backoff and a big enough pool.
+
+    With a `guard`, every request (each redirect hop and robots.txt too) is checked by it, down
+    to the address connected to (http.guard); the environment's proxies are then not used.
+    """
     session = requests.Session()
     session.headers.update({"User-Agent": settings.user_agent, "Accept": ACCEPT})
     pool_size = max(settings.concurrency, 1)
-    adapter = HTTPAdapter(
-        pool_connections=pool_size, pool_maxsize=pool_size, max_retries=make_retry(settings)
-    )
+    options: dict[str, Any] = {
+        "pool_connections": pool_size,
+        "pool_maxsize": pool_size,
+        "max_retries": make_retry(settings),
+    }
+    adapter = HTTPAdapter(**options) if guard is None else GuardedAdapter(guard, **options)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    if guard is not None:
+        session.trust_env = False  # no proxy from the environment: it would pick the address
+        session.mount("", adapter)  # other schemes too: refused by the guard, with its reason
     return session
 
 
@@ -78,6 +90,8 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _describe(exc: BaseException) -> str:
     """A one-line reason for a requests exception, naming the root cause (timeout, refused...)."""
+    if isinstance(exc, LinkRefused):
+        return _one_line(f"link refused: {exc}")
     cause: BaseException = exc
     for arg in exc.args:
         if isinstance(arg, MaxRetryError) and arg.reason is not None:

@@ -61,7 +61,7 @@ class SharedRateLimiter:
         return slot - now
 
     def wait(self, host: str) -> float:
-        if self.interval == 0:  # the limit is off (a site we run ourselves)
+        if self.interval == 0 and host not in self._host_interval:  # off: a site we run ourselves
             return 0.0
         delay = self.reserve(host)
         if delay > 0:
@@ -73,6 +73,9 @@ class HostLimiter(Protocol):
     """Anything that blocks until a host may be asked again (in-process or shared, see fetch_state)."""
 
     def wait(self, host: str) -> float: ...
+
+    def at_least(self, host: str, seconds: float) -> None:
+        """Space this host's requests at least `seconds` apart (robots.txt Crawl-delay)."""
 
 
 class RateLimiter:
@@ -91,16 +94,23 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next_slot: dict[str, float] = {}
+        self._host_interval: dict[str, float] = {}  # slower hosts (robots.txt Crawl-delay)
         self._lock = threading.Lock()
+
+    def at_least(self, host: str, seconds: float) -> None:
+        """Space this host's requests at least `seconds` apart (never faster than the rate)."""
+        with self._lock:
+            self._host_interval[host] = max(seconds, self._host_interval.get(host, 0.0))
 
     def wait(self, host: str) -> float:
         """Block until this host may be asked again; returns the seconds waited."""
-        if self.interval == 0:
-            return 0.0
         with self._lock:  # reserve a slot under the lock, sleep outside it
+            interval = max(self.interval, self._host_interval.get(host, 0.0))
+            if interval == 0:
+                return 0.0
             now = self._clock()
             slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + self.interval
+            self._next_slot[host] = slot + interval
         delay = slot - now
         if delay > 0:
             self._sleep(delay)

@@ -1,24 +1,34 @@
-"""robots.txt per host, fetched once per run and obeyed."""
+"""robots.txt per host, fetched once per run, read as RFC 9309 says (protego) and obeyed."""
 
 from __future__ import annotations
 
 import re
 import threading
-import urllib.robotparser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+from protego import Protego
 
+from wire_ingest.http.guard import LinkRefused
 from wire_ingest.http.ratelimit import HostLimiter
 from wire_ingest.settings import FetchSettings
+
+# RFC 9309 2.5: crawlers SHOULD parse at least 500 KiB; what lies past the cap is not read.
+ROBOTS_MAX_BYTES = 512 * 1024
+# RFC 9309 2.3.1.2: follow at least five consecutive redirects (on the same host, here).
+ROBOTS_MAX_REDIRECTS = 5
+_CHUNK = 16 * 1024
 
 
 class RobotsRules:
     """robots.txt per host, fetched once per run (kept in the run's work folder) and obeyed.
 
-    As RFC 9309 says: a 4xx robots.txt allows everything; an unreachable one or a 5xx allows
-    nothing, so the URLs are recorded as failed (`robots_unavailable`) and tried again later.
+    As RFC 9309 says (rules read by protego: `*` and `$` patterns, the longest match wins, Allow
+    on a tie): a 4xx robots.txt allows everything; an unreachable one, a 5xx or one that redirects
+    to another host allows nothing, so the URLs are recorded as failed (`robots_unavailable`) and
+    tried again later. A Crawl-delay slower than our own rate slows our requests to that host.
+    The download goes through the caller's session, so the link guard sees it (http.guard).
     """
 
     def __init__(
@@ -33,7 +43,8 @@ class RobotsRules:
         self._settings = settings
         self._limiter = limiter
         self._cache_dir = cache_dir
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._parsers: dict[str, Protego | None] = {}
+        self._refused: dict[str, str] = {}  # origins whose robots.txt the link guard refused
         self._lock = threading.Lock()  # fetch threads ask at once: one download per host
 
     def _cache_file(self, origin: str) -> Path | None:
@@ -42,24 +53,43 @@ class RobotsRules:
         return self._cache_dir / ("robots-" + re.sub(r"[^A-Za-z0-9.-]+", "_", origin) + ".txt")
 
     def _download(self, origin: str) -> tuple[int, str] | None:
+        """(status, text) of the origin's robots.txt, redirects followed on its own host only and
+        the body read up to ROBOTS_MAX_BYTES while streaming; None when it cannot be had."""
         url = f"{origin}/robots.txt"
-        self._limiter.wait((urlsplit(url).hostname or "").lower())
-        try:
-            timeout = (self._settings.connect_timeout, self._settings.read_timeout)
-            response = self._session.get(url, timeout=timeout, allow_redirects=True)
-        except requests.RequestException:
-            return None
-        with response:
-            text = response.content[: self._settings.max_body_bytes].decode("utf-8", "replace")
-            return response.status_code, text
+        host = _host(url)
+        timeout = (self._settings.connect_timeout, self._settings.read_timeout)
+        for _hop in range(ROBOTS_MAX_REDIRECTS + 1):
+            self._limiter.wait(host)
+            try:
+                response = self._session.get(
+                    url, timeout=timeout, allow_redirects=False, stream=True
+                )
+            except LinkRefused as exc:
+                self._refused[origin] = f"link refused: {exc}"
+                return None
+            except requests.RequestException:
+                return None
+            with response:
+                if response.is_redirect:
+                    target = urljoin(url, response.headers["Location"])
+                    if _host(target) != host or urlsplit(target).scheme not in ("http", "https"):
+                        return None  # off the host: not this site's rules
+                    url = target
+                    continue
+                try:
+                    body = _read_capped(response, ROBOTS_MAX_BYTES)
+                except requests.RequestException:
+                    return None
+                return response.status_code, body.decode("utf-8", "replace")
+        return None
 
-    def _parser(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def _parser(self, origin: str) -> Protego | None:
         with self._lock:
             if origin not in self._parsers:
                 self._parsers[origin] = self._load(origin)
             return self._parsers[origin]
 
-    def _load(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def _load(self, origin: str) -> Protego | None:
         cache = self._cache_file(origin)
         answer: tuple[int, str] | None = None
         if cache is not None and cache.exists():
@@ -70,15 +100,14 @@ class RobotsRules:
             if answer is not None and cache is not None and answer[0] < 500:
                 cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_text(f"{answer[0]}\n{answer[1]}", encoding="utf-8")
-        parser: urllib.robotparser.RobotFileParser | None = None
-        if answer is not None and answer[0] < 500:
-            parser = urllib.robotparser.RobotFileParser()
-            # 4xx: no rules at all, which allows everything
-            parser.parse(answer[1].splitlines() if 200 <= answer[0] < 300 else [])
-            delay = parser.crawl_delay(self._settings.user_agent)
-            at_least = getattr(self._limiter, "at_least", None)
-            if delay is not None and at_least is not None:
-                at_least((urlsplit(origin).hostname or "").lower(), float(delay))
+        if answer is None or answer[0] >= 500 or answer[0] < 200:
+            return None
+        # 4xx: no rules at all, which allows everything
+        parser = Protego.parse(answer[1] if answer[0] < 300 else "")
+        delay = parser.crawl_delay(self._settings.user_agent)
+        if delay is not None:
+            # the limiter keeps the larger of this and our own rate
+            self._limiter.at_least(_host(origin), float(delay))
         return parser
 
     def check(self, url: str) -> str | None:
@@ -87,7 +116,25 @@ class RobotsRules:
         origin = f"{parts.scheme}://{parts.netloc}"
         parser = self._parser(origin)
         if parser is None:
+            if origin in self._refused:  # the URL itself is refused, robots or not
+                return self._refused[origin]
             return f"robots.txt unavailable for {parts.netloc}; not fetched"
-        if not parser.can_fetch(self._settings.user_agent, url):
+        if not parser.can_fetch(url, self._settings.user_agent):
             return f"disallowed by robots.txt of {parts.netloc}"
         return None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _read_capped(response: requests.Response, cap: int) -> bytes:
+    """At most `cap` bytes of the body, read chunk by chunk: a huge robots.txt is never held."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        chunks.append(chunk[: cap - size])
+        size += len(chunks[-1])
+        if size >= cap:
+            break
+    return b"".join(chunks)

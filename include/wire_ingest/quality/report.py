@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import sqlalchemy as sa
 from fastapi import Request  # at module level: FastAPI resolves route annotations from here
@@ -211,8 +211,7 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
             else ""
         )
         reject_rows.append(
-            f"<tr><td class='url'><a href='{e(reject.url)}' rel='noreferrer' "
-            f"target='_blank'>{e(reject.url)}</a></td><td>{e(reject.stage)}</td>"
+            f"<tr><td class='url'>{_url_cell(reject.url)}</td><td>{e(reject.stage)}</td>"
             f"<td>{e(reject.reason)}</td><td class='small'>{e(', '.join(reject.failed))}</td>"
             f"<td class='small'>{e(reject.message[:400])}</td><td><code class='small'>"
             f"{e(reject.run_id)}</code></td><td>{raw}</td></tr>"
@@ -246,6 +245,15 @@ td.url{{min-width:18rem;max-width:30rem;word-break:break-all}} code{{white-space
 --to DAY</code> (see docs/data-quality.md, "Replaying rejects").</p>
 </div></body></html>
 """
+
+
+def _url_cell(url: str) -> str:
+    """A stored URL as a link only when it is http(s): a rejected `javascript:` or `data:` link is
+    untrusted input and is shown as text."""
+    shown = html.escape(url)
+    if urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        return f"<code>{shown}</code>"
+    return f"<a href='{shown}' rel='noreferrer noopener' target='_blank'>{shown}</a>"
 
 
 def _query_of(report: RunReport) -> str:
