@@ -186,21 +186,14 @@ def parameter(name: str) -> dict[str, str]:
     return {"$PARAMETER": name}
 
 
-def suite_parameters(
-    *,
-    target_day: dt.date,
-    allowed_hosts: Sequence[str],
-    min_english_share: float | None = None,
-) -> dict[str, Any]:
-    """The values of the row suite's parameters for one run."""
+def suite_parameters(*, target_day: dt.date, allowed_hosts: Sequence[str]) -> dict[str, Any]:
+    """The values of the row suite's parameters for one run (settings read now)."""
     earliest, latest = publication_window(target_day)
     return {
         URL_PATTERN: host_pattern(allowed_hosts),
         EARLIEST_PUBLISHED: earliest,
         LATEST_PUBLISHED: latest,
-        MIN_ENGLISH_SHARE: settings.min_english_stopword_share()
-        if min_english_share is None
-        else min_english_share,
+        MIN_ENGLISH_SHARE: settings.min_english_stopword_share(),
     }
 
 
