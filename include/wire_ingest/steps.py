@@ -374,7 +374,7 @@ def validate_step(
         max_reject_share=settings.max_reject_share() if batch_checks else 1.0,
         feed=ctx.feed,
     )
-    built = data_docs.build_validation_docs(ctx, result, check, allowed_hosts=hosts)
+    built = data_docs.build_validation_docs(ctx, result, check)
     log.info(
         "validate: %d passed, %d rejected; batch expectations %s; data docs %s",
         len(result.passed),

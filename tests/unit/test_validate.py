@@ -279,7 +279,7 @@ def test_clean_batch_passes_entirely(capfd: pytest.CaptureFixture[str]) -> None:
     assert result.rejected == []
     assert result.passed == articles
     assert result.suite_name == "wire_ingest.china_org_cn.articles"
-    suite = build_suite(target_day=TARGET_DAY, allowed_hosts=ALLOWED_HOSTS)
+    suite = build_suite()
     assert result.statistics == {
         "evaluated_expectations": len(suite.expectations),
         "successful_expectations": len(suite.expectations),
@@ -438,14 +438,49 @@ def test_rows_with_every_field_null_or_empty_are_rejected() -> None:
 
 @gx_test
 def test_suite_is_named_per_feed_and_covers_every_article_column() -> None:
-    suite = build_suite(target_day=TARGET_DAY, allowed_hosts=ALLOWED_HOSTS)
+    suite = build_suite()
     assert suite.name == "wire_ingest.china_org_cn.articles"
     covered = {e.column for e in suite.expectations}
     assert {f.name for f in dataclasses.fields(Article)} <= covered
     descriptions = [e.description for e in suite.expectations]
     assert all(descriptions) and len(set(descriptions)) == len(descriptions)
-    other = build_suite(target_day=TARGET_DAY, allowed_hosts=ALLOWED_HOSTS, feed="xinhua_en")
+    other = build_suite(feed="xinhua_en")
     assert other.name == "wire_ingest.xinhua_en.articles"
+
+
+@gx_test
+def test_one_suite_per_source_the_runs_values_are_suite_parameters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wire_ingest.quality import validation
+
+    checkpoint = validation.checkpoint_for(FEED)
+    local_url = "http://127.0.0.1:8765/world/Off_the_Wire/2020-12/24/content_76910300.htm"
+    article = make_article(
+        300, published_at="2020-12-24T09:00:00+08:00", url=local_url, canonical_url=local_url
+    )
+    next_day = TARGET_DAY + dt.timedelta(days=1)
+
+    def run(day: dt.date, hosts: tuple[str, ...]) -> ValidationResult:
+        return validate_articles([article], target_day=day, allowed_hosts=hosts, run_id="p")
+
+    assert run(next_day, ALLOWED_HOSTS).passed == [article]
+    (too_late,) = run(TARGET_DAY, ALLOWED_HOSTS).rejected
+    assert "published on 2020-12-22 or 2020-12-23: observed '2020-12-24'" in too_late.message
+    (off_host,) = run(next_day, ("www.china.org.cn",)).rejected
+    assert {f["column"] for f in off_host.details["failed"]} == {"url", "canonical_url"}
+    monkeypatch.setenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE", "0.9")  # read at each run
+    (not_english,) = run(next_day, ALLOWED_HOSTS).rejected
+    assert "stopword share >= 0.9" in not_english.message
+
+    # The same checkpoint and one stored suite throughout, its run values left as parameters.
+    assert validation.checkpoint_for(FEED) is checkpoint
+    stored = validation.gx_context().suites.get("wire_ingest.china_org_cn.articles")
+    (window,) = [e for e in stored.expectations if e.description.startswith("published on")]
+    assert (window.min_value, window.max_value) == (
+        {"$PARAMETER": "earliest_published"},
+        {"$PARAMETER": "latest_published"},
+    )
 
 
 def test_host_pattern_allows_listed_hosts_on_any_port_only() -> None:

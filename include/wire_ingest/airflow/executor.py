@@ -49,15 +49,26 @@ PRELOAD_MODULES = (
 
 
 def preload() -> float:
-    """Import the pipeline's stage modules and Great Expectations; returns the seconds it took."""
+    """Import the pipeline's stage modules and Great Expectations, build each declared source's
+    GX suites and checkpoints; returns the seconds it took."""
     began = time.perf_counter()
     for name in PRELOAD_MODULES:
         importlib.import_module(name)
+    from wire_ingest import sources
     from wire_ingest.quality import validation
     from wire_ingest.warehouse import migrations
 
     migrations.head_revision()  # reads the migration scripts (Alembic, mako) once
-    validation.batch_definition()  # GX import and its ephemeral context, once
+    # GX's import, its ephemeral context and every source's checkpoints, once: a task's run only
+    # passes its suite parameters (its day, its hosts) to the checkpoint of its source.
+    try:
+        feeds = list(sources.load_sources())
+    except sources.SourceConfigError:
+        # The DAG files report a broken sources file; the scheduler must not die of it here.
+        log.warning("preload: no GX checkpoints built, the sources file is broken", exc_info=True)
+        feeds = []
+    validation.prepare(feeds)
+    validation.batch_definition()  # the context at least, when there are no sources
     return time.perf_counter() - began
 
 

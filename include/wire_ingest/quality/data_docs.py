@@ -1,15 +1,14 @@
-"""Great Expectations Data Docs per run, as a small static site that renders offline."""
+"""Great Expectations Data Docs per run: a GX site built by GX, made to render offline."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import json
 import logging
 import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE = "run.json"  # what the run report reads next to the pages
+SITE_NAME = "wire_ingest_run"  # the GX Data Docs site, pointed at the folder of the run at hand
 VENDOR_FILES = (
     "bootstrap.min.css",
     "bootstrap-table.min.css",
@@ -35,7 +35,10 @@ VENDOR_FILES = (
 )
 GX_STATIC_IMAGES = ("favicon.ico", "logo-long.png")
 
-# CDN resources of GX's page templates -> the vendored copy; any other CDN resource is dropped.
+# GX's page templates hard-code CDN URLs and offer no setting for them (a site's config takes a
+# store backend only; templates in a plugins' custom_data_docs/views folder come after GX's own,
+# so they cannot replace them). The one rewrite left: each CDN resource -> the vendored copy, any
+# other CDN resource dropped, and the site's static/ -> the copy shared by every run.
 _CDN_REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"bootstrap@4\.[\d.]+/.*/bootstrap\.min\.css$|bootstrap/4\.[\d.]+/css/"), "vendor/bootstrap.min.css"),
     (re.compile(r"bootstrap-table@[\d.]+/dist/bootstrap-table\.min\.css$"), "vendor/bootstrap-table.min.css"),
@@ -49,9 +52,7 @@ _RESOURCE_ATTR = re.compile(
 )
 _TAG_WITH_URL = re.compile(r"<(?P<tag>link|script|img|iframe)\b[^>]*>", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<url>https?://[^"')]+)(?P=q)\s*\)""")
-_SITE_LINK = re.compile(
-    r"""(?P<attr>\b(?:href|src))=(?P<q>["'])(?:\.\./)+(?P<path>index\.html|expectations/|validations/|static/)"""
-)
+_STATIC_LINK = re.compile(r"""(?P<attr>\b(?:href|src))=(?P<q>["'])(?:\./|(?:\.\./)+)static/""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +70,17 @@ def run_dir(run_id: str, *, root: Path | None = None) -> Path:
     return (root or settings.data_docs_dir()) / safe_key(run_id)
 
 
-def page_path(kind: str, suite_name: str) -> str:
-    """Where GX's own links expect a suite's page: `expectations/a/b/c.html` for suite a.b.c."""
-    return f"{kind}/{'/'.join(suite_name.split('.'))}.html"
+def suite_page(suite_name: str) -> str:
+    """Where GX's site builder writes a suite's page: `expectations/a/b/c.html` for suite a.b.c."""
+    return "/".join(["expectations", *suite_name.split(".")]) + ".html"
+
+
+def validation_page(result_id: Any) -> str:
+    """Where GX's site builder writes the page of a validation result (a ValidationResultIdentifier):
+    `validations/<suite path>/<run name>/<run time>/<batch id>.html`."""
+    suite_name = result_id.expectation_suite_identifier.name
+    parts = ["validations", *suite_name.split("."), *result_id.run_id.to_tuple()]
+    return "/".join([*parts, result_id.batch_identifier]) + ".html"
 
 
 def external_resources(page: str) -> list[str]:
@@ -89,11 +98,10 @@ def external_resources(page: str) -> list[str]:
 
 
 def make_offline(page: str, *, depth: int) -> str:
-    """Point GX's CDN resources at the vendored copies, drop the rest, fix the site's links.
+    """Point GX's CDN resources at the vendored copies, drop the rest, use the shared static/.
 
     depth is how many folders below the run's folder the page sits (index.html: 0).
     """
-    to_run = "../" * depth
     to_static = "../" * (depth + 1) + "static/"
 
     def local(url: str) -> str | None:
@@ -119,16 +127,12 @@ def make_offline(page: str, *, depth: int) -> str:
     icons = f'<link rel="stylesheet" href="{to_static}vendor/wire-icons.css">'
     page = page.replace("</head>", f"{icons}\n</head>", 1)
 
-    def site_link(match: re.Match[str]) -> str:
-        path = match.group("path")
-        prefix = to_static[: -len("static/")] if path == "static/" else to_run
-        return f"{match.group('attr')}={match.group('q')}{prefix}{path}"
-
-    return _SITE_LINK.sub(site_link, page)
+    return _STATIC_LINK.sub(lambda m: f"{m.group('attr')}={m.group('q')}{to_static}", page)
 
 
-def ensure_static(root: Path) -> Path:
-    """Copy the vendored CSS/JS and GX's images into `<root>/static/` (shared by every run)."""
+def ensure_static(root: Path, *, gx_static: Path) -> Path:
+    """Copy the vendored CSS/JS and the images GX's pages show (from gx_static, the static/
+    folder GX wrote into a site) into `<root>/static/`, shared by every run."""
     static = root / "static"
     vendor = static / "vendor"
     images = static / "images"
@@ -139,50 +143,67 @@ def ensure_static(root: Path) -> Path:
         target = vendor / name
         if not target.exists():
             target.write_bytes((source / name).read_bytes())
-    gx_images = _gx_static_dir() / "images"
     for name in GX_STATIC_IMAGES:
         target = images / name
-        if not target.exists() and (gx_images / name).exists():
-            shutil.copyfile(gx_images / name, target)
+        if not target.exists() and (gx_static / "images" / name).exists():
+            shutil.copyfile(gx_static / "images" / name, target)
     return static
-
-
-def _gx_static_dir() -> Path:
-    import great_expectations
-
-    return Path(great_expectations.__file__).parent / "render" / "view" / "static"
 
 
 def build_run_docs(
     run_id: str,
     *,
-    suites: Sequence[Any],
-    results: Sequence[Any],
+    results: Mapping[Any, bool],
     summary: Mapping[str, Any],
     root: Path | None = None,
 ) -> Path:
-    """Render each suite and its validation result, plus an index; returns the index's path."""
-    from great_expectations.render.renderer import (
-        ExpectationSuitePageRenderer,
-        ValidationResultsPageRenderer,
-    )
-    from great_expectations.render.view import DefaultJinjaPageView
+    """GX builds the run's site (index, suite pages, result pages); returns the index's path.
+
+    results: the ValidationResultIdentifier of each of the run's checkpoint results -> success.
+    """
+    from wire_ingest.quality import validation
 
     docs_root = root or settings.data_docs_dir()
-    ensure_static(docs_root)
     folder = run_dir(run_id, root=docs_root)
-    view = DefaultJinjaPageView()
-    pages: list[DocsPage] = []
-    for suite in suites:
-        path = page_path("expectations", suite.name)
-        _write_page(folder, path, view.render(ExpectationSuitePageRenderer().render(suite)))
-        pages.append(DocsPage("expectations", suite.name, path))
-    for result in results:
-        _plain_observed_values(result)
-        suite_name = result.suite_name
-        path = page_path("validations", suite_name)
-        _write_page(folder, path, view.render(ValidationResultsPageRenderer().render(result)))
-        pages.append(DocsPage("validations", suite_name, path, bool(result.success)))
+    context = validation.gx_context()
+    # Any: GX's DataDocsSiteConfigTypedDict lacks show_how_to_buttons ("may be incomplete"),
+    # the flag GX's own footer says to set to hide its tutorial footer and pop-up.
+    site: Any = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(folder),
+        },
+    }
+    if SITE_NAME in context.list_data_docs_sites():
+        context.update_data_docs_site(SITE_NAME, site)
+    else:
+        context.add_data_docs_site(SITE_NAME, site)
+    suite_ids = {
+        key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in results
+    }
+    context.build_data_docs(
+        site_names=[SITE_NAME], resource_identifiers=[*suite_ids.values(), *results]
+    )
+    # GX copies its 4 MB of static files (fonts, animated GIFs) into every site; the pages use
+    # the copy shared by all runs instead (make_offline), so the run's own is dropped.
+    ensure_static(docs_root, gx_static=folder / "static")
+    shutil.rmtree(folder / "static", ignore_errors=True)
+
+    pages = [DocsPage("expectations", name, suite_page(name)) for name in suite_ids]
+    pages += [
+        DocsPage(
+            "validations", key.expectation_suite_identifier.name, validation_page(key), success
+        )
+        for key, success in results.items()
+    ]
+    missing = [page.path for page in pages if not (folder / page.path).is_file()]
+    if missing:  # a GX whose site layout changed: the report would link to nothing
+        raise FileNotFoundError(f"GX did not write {missing} in {folder}")
+    for path in ["index.html", *(page.path for page in pages)]:  # what this build wrote
+        _make_page_offline(folder, path)
     record = {
         "run_id": run_id,
         "built_at": dt.datetime.now(dt.UTC).isoformat(),
@@ -190,61 +211,16 @@ def build_run_docs(
         **dict(summary),
     }
     (folder / SUMMARY_FILE).write_text(json.dumps(record, indent=1, sort_keys=True, default=str))
-    index = folder / "index.html"
-    index.write_text(index_html(run_id, pages, summary), encoding="utf-8")
-    return index
+    return folder / "index.html"
 
 
-def _plain_observed_values(suite_result: Any) -> None:
-    """numpy scalars as observed values break GX's renderers (num_to_str): make them plain."""
-    for outcome in suite_result.results:
-        observed: Any = (outcome.result or {}).get("observed_value")
-        if hasattr(observed, "item") and not isinstance(observed, list | dict | str):
-            outcome.result["observed_value"] = observed.item()
-
-
-def _write_page(folder: Path, relative: str, page: str) -> None:
-    target = folder / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    offline = make_offline(page, depth=relative.count("/"))
+def _make_page_offline(folder: Path, relative: str) -> None:
+    page = folder / relative
+    offline = make_offline(page.read_text(encoding="utf-8"), depth=relative.count("/"))
     left = external_resources(offline)
     if left:  # a new GX template with a CDN we do not know yet: fail the docs, not the page
         raise ValueError(f"{relative} would still load {left[:3]} from the network")
-    target.write_text(offline, encoding="utf-8")
-
-
-def index_html(run_id: str, pages: Iterable[DocsPage], summary: Mapping[str, Any]) -> str:
-    """The run's landing page: verdicts and links to each suite's pages (vendored styles only)."""
-    rows = []
-    for page in pages:
-        verdict = (
-            ""
-            if page.success is None
-            else '<span class="badge badge-success">passed</span>'
-            if page.success
-            else '<span class="badge badge-danger">failed</span>'
-        )
-        rows.append(
-            f'<tr><td>{html.escape(page.kind)}</td><td><a href="{html.escape(page.path)}">'
-            f"{html.escape(page.suite_name)}</a></td><td>{verdict}</td></tr>"
-        )
-    facts = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-        for k, v in summary.items()
-        if not isinstance(v, Mapping | list)
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Data Docs: {html.escape(run_id)}</title>
-<link rel="stylesheet" href="../static/vendor/bootstrap.min.css">
-<link rel="icon" href="../static/images/favicon.ico">
-</head><body><div class="container my-4">
-<h1 class="h3">Data Docs for run <code>{html.escape(run_id)}</code></h1>
-<table class="table table-sm w-auto">{facts}</table>
-<table class="table table-striped w-auto"><thead><tr><th>page</th><th>suite</th><th>verdict</th></tr>
-</thead><tbody>{"".join(rows)}</tbody></table>
-</div></body></html>
-"""
+    page.write_text(offline, encoding="utf-8")
 
 
 def build_validation_docs(
@@ -252,26 +228,12 @@ def build_validation_docs(
     result: ValidationResult,
     check: BatchCheck,
     *,
-    allowed_hosts: Sequence[str],
     root: Path | None = None,
 ) -> Path | None:
     """The validate step's Data Docs; a rendering problem is logged, never fails the run."""
-    from wire_ingest.quality import validation
-
-    if result.suite_result is None:
+    if result.result_id is None:
         return None  # an empty batch never reached GX: nothing to render for the rows
     try:
-        suites = [
-            validation.build_suite(
-                target_day=ctx.target_day, allowed_hosts=allowed_hosts, feed=ctx.feed
-            ),
-            validation.build_batch_suite(
-                min_rows=int(check.statistics["min_rows"]),
-                max_rows=int(check.statistics["max_rows"]),
-                max_reject_share=float(check.statistics["max_reject_share"]),
-                feed=ctx.feed,
-            ),
-        ]
         summary = {
             "target_day": ctx.target_day.isoformat(),
             "feed": ctx.feed,
@@ -281,13 +243,12 @@ def build_validation_docs(
             "batch_expectations": "met" if check.success else "failed",
             "batch_failures": list(check.failures),
         }
-        return build_run_docs(
-            ctx.run_id,
-            suites=suites,
-            results=[result.suite_result, check.suite_result],
-            summary=summary,
-            root=root,
-        )
+        results = {
+            outcome.result_id: bool(outcome.suite_result.success)
+            for outcome in (result, check)
+            if outcome.result_id is not None
+        }
+        return build_run_docs(ctx.run_id, results=results, summary=summary, root=root)
     except Exception:
         log.warning("data docs for run %s could not be built", ctx.run_id, exc_info=True)
         return None

@@ -9,10 +9,11 @@ import logging
 import math
 import os
 import re
+import string
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,10 @@ TIMEZONE = "Asia/Shanghai"  # Xinhua dates are Beijing time
 
 if TYPE_CHECKING:
     import pandas as pd
+    from great_expectations import Checkpoint
     from great_expectations.core import ExpectationSuite
     from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.data_context import AbstractDataContext
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,17 @@ RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",
     "unexpected_index_column_names": [BATCH_ROW, "article_id"],
 }
+BATCH_RESULT_FORMAT = "SUMMARY"
+
+# Suite parameters: what a run decides (its day, the hosts it read, the settings of the moment).
+# The suites refer to them as {"$PARAMETER": name}; each run passes their values to its checkpoint.
+URL_PATTERN = "url_pattern"  # host_pattern() of the hosts the run may see
+EARLIEST_PUBLISHED = "earliest_published"  # publication_window() of the target day
+LATEST_PUBLISHED = "latest_published"
+MIN_ENGLISH_SHARE = "min_english_share"  # settings.min_english_stopword_share()
+MIN_ROWS = "min_rows"  # the day's article band, less the pages the site answered "not modified"
+MAX_ROWS = "max_rows"
+MAX_REJECT_SHARE = "max_reject_share"  # settings.max_reject_share()
 
 NON_BLANK = r"\S"
 ISO_DATETIME_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
@@ -117,8 +131,10 @@ class ValidationResult:
     rejected: list[Rejection]
     statistics: dict[str, int]
     suite_name: str
-    # The GX ExpectationSuiteValidationResult, for Data Docs; not part of to_dict().
+    # The GX ExpectationSuiteValidationResult and the ValidationResultIdentifier the checkpoint
+    # stored it under (what Data Docs render); not part of to_dict().
     suite_result: Any = dataclasses.field(default=None, compare=False, repr=False)
+    result_id: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +153,7 @@ class BatchCheck:
     suite_name: str
     statistics: dict[str, Any]
     suite_result: Any = dataclasses.field(default=None, compare=False, repr=False)
+    result_id: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def success(self) -> bool:
@@ -164,20 +181,40 @@ def publication_window(target_day: dt.date) -> tuple[dt.date, dt.date]:
     return target_day - dt.timedelta(days=1), target_day
 
 
-def build_suite(
-    *,
-    target_day: dt.date,
-    allowed_hosts: Sequence[str],
-    feed: str = FEED,
-    min_english_share: float | None = None,
-) -> ExpectationSuite:
-    """The code-defined suite for one day's articles; every Article column is covered."""
-    if min_english_share is None:
-        min_english_share = settings.min_english_stopword_share()
+def parameter(name: str) -> dict[str, str]:
+    """A reference to a suite parameter, resolved from the values a run passes to its checkpoint."""
+    return {"$PARAMETER": name}
+
+
+def suite_parameters(*, target_day: dt.date, allowed_hosts: Sequence[str]) -> dict[str, Any]:
+    """The values of the row suite's parameters for one run (settings read now)."""
+    earliest, latest = publication_window(target_day)
+    return {
+        URL_PATTERN: host_pattern(allowed_hosts),
+        EARLIEST_PUBLISHED: earliest,
+        LATEST_PUBLISHED: latest,
+        MIN_ENGLISH_SHARE: settings.min_english_stopword_share(),
+    }
+
+
+def batch_suite_parameters(
+    *, min_rows: int, max_rows: int, max_reject_share: float
+) -> dict[str, Any]:
+    """The values of the batch suite's parameters for one run."""
+    return {MIN_ROWS: min_rows, MAX_ROWS: max_rows, MAX_REJECT_SHARE: max_reject_share}
+
+
+def build_suite(*, feed: str = FEED) -> ExpectationSuite:
+    """The code-defined suite of a feed's articles; every Article column is covered.
+
+    It is the same for every run of the feed: what a run decides (its day's window, the hosts
+    it read, the English threshold) are suite parameters, given by suite_parameters(). A
+    description may name the expectation's arguments as `$min_value`, GX's template syntax;
+    a rejection states it with the values the run used.
+    """
     gx = import_gx()
     gxe = gx.expectations
-    url_pattern = host_pattern(allowed_hosts)
-    earliest, latest = publication_window(target_day)
+    url_pattern = parameter(URL_PATTERN)
 
     expectations: list[Any] = []
     for column in REQUIRED_COLUMNS:
@@ -223,9 +260,9 @@ def build_suite(
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column=PUBLISHED_DATE,
-            min_value=earliest,
-            max_value=latest,
-            description=f"published on {earliest.isoformat()} or {latest.isoformat()}",
+            min_value=parameter(EARLIEST_PUBLISHED),
+            max_value=parameter(LATEST_PUBLISHED),
+            description="published on $min_value or $max_value",
         ),
         gxe.ExpectColumnValueLengthsToBeBetween(
             column="dateline",
@@ -256,8 +293,8 @@ def build_suite(
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column=STOPWORD_SHARE,
-            min_value=min_english_share,
-            description=f"body reads as English (>= {min_english_share:.0%} stopwords)",
+            min_value=parameter(MIN_ENGLISH_SHARE),
+            description="body reads as English (stopword share >= $min_value)",
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="source",
@@ -297,23 +334,20 @@ def build_suite(
     return gx.ExpectationSuite(name=suite_name_for(feed), expectations=expectations)
 
 
-def build_batch_suite(
-    *, min_rows: int, max_rows: int, max_reject_share: float, feed: str = FEED
-) -> ExpectationSuite:
-    """Expectations on the batch as a whole: a plausible size for a day, few enough rejects."""
+def build_batch_suite(*, feed: str = FEED) -> ExpectationSuite:
+    """Expectations on the batch as a whole: a plausible size for a day, few enough rejects.
+
+    No descriptions: a description replaces GX's own wording in Data Docs, which shows the
+    run's values of the parameters ("greater than or equal to 1 and less than or equal to 4").
+    """
     gx = import_gx()
     gxe = gx.expectations
     expectations = [
         gxe.ExpectTableRowCountToBeBetween(
-            min_value=min_rows,
-            max_value=max_rows,
-            description=f"a day has {min_rows} to {max_rows} articles",
+            min_value=parameter(MIN_ROWS), max_value=parameter(MAX_ROWS)
         ),
         gxe.ExpectColumnMeanToBeBetween(
-            column=BATCH_REJECTED,
-            min_value=0,
-            max_value=max_reject_share,
-            description=f"at most {max_reject_share:.1%} of the articles are rejected",
+            column=BATCH_REJECTED, min_value=0, max_value=parameter(MAX_REJECT_SHARE)
         ),
     ]
     return gx.ExpectationSuite(name=batch_suite_name_for(feed), expectations=expectations)
@@ -330,13 +364,18 @@ def check_batch(
     """Run the batch-level suite over the validated batch (one row per article, 1 = rejected)."""
     import pandas as pd
 
-    suite = build_batch_suite(
-        min_rows=min_rows, max_rows=max_rows, max_reject_share=max_reject_share, feed=feed
-    )
     flags = [0] * len(result.passed) + [1] * len(result.rejected)
     frame = pd.DataFrame({BATCH_REJECTED: pd.Series(flags, dtype="int64")})
-    gx_result = batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    suite_result = gx_result.validate(suite, result_format="SUMMARY")
+    # The same run as the rows' validation, so Data Docs list the two results together.
+    run = result.result_id.run_id if result.result_id is not None else None
+    result_id, suite_result = _run_checkpoint(
+        batch_checkpoint_for(feed),
+        frame,
+        batch_suite_parameters(
+            min_rows=min_rows, max_rows=max_rows, max_reject_share=max_reject_share
+        ),
+        run=run,
+    )
     failures: list[str] = []
     for outcome in suite_result.to_json_dict().get("results", []):
         # An empty batch has no reject share (GX fails a mean over no rows): the row count speaks.
@@ -357,6 +396,7 @@ def check_batch(
         suite_name=batch_suite_name_for(feed),
         statistics=statistics,
         suite_result=suite_result,
+        result_id=result_id,
     )
 
 
@@ -405,10 +445,15 @@ def validate_articles(
         return ValidationResult(
             passed=[], rejected=[], statistics=_statistics({}, 0, 0, 0), suite_name=suite_name
         )
-    suite = build_suite(target_day=target_day, allowed_hosts=allowed_hosts, feed=feed)
-    batch = batch_definition().get_batch(batch_parameters={"dataframe": articles_frame(articles)})
-    suite_validation = batch.validate(suite, result_format=RESULT_FORMAT)
+    checkpoint = checkpoint_for(feed)
+    result_id, suite_validation = _run_checkpoint(
+        checkpoint,
+        articles_frame(articles),
+        suite_parameters(target_day=target_day, allowed_hosts=allowed_hosts),
+        run_name=run_id,
+    )
     suite_result = suite_validation.to_json_dict()
+    suite = checkpoint.validation_definitions[0].suite
     failures_by_row = failures_by_batch_row(suite_result, suite_order=_suite_order(suite))
 
     passed: list[Article] = []
@@ -436,6 +481,7 @@ def validate_articles(
         statistics=statistics,
         suite_name=suite_name,
         suite_result=suite_validation,
+        result_id=result_id,
     )
 
 
@@ -541,12 +587,13 @@ def failures_by_batch_row(
         kwargs = {
             k: _plain(v) for k, v in config["kwargs"].items() if k not in ("batch_id", "column")
         }
+        description = _described(config.get("description"), kwargs)
         for entry in unexpected:
             failures.setdefault(int(entry[BATCH_ROW]), []).append(
                 {
                     "expectation": config["type"],
                     "column": column,
-                    "description": config.get("description"),
+                    "description": description,
                     "kwargs": kwargs,
                     "observed": observed_value(config["type"], kwargs, entry.get(column)),
                 }
@@ -566,6 +613,13 @@ def observed_value(expectation_type: str, kwargs: Mapping[str, Any], value: Any)
         if match:
             return match.group(0)[:_OBSERVED_MAX_CHARS]
     return value[:_OBSERVED_MAX_CHARS]
+
+
+def _described(description: str | None, kwargs: Mapping[str, Any]) -> str | None:
+    """The description with its `$argument` names replaced by the values the run used."""
+    if not description:
+        return description
+    return string.Template(description).safe_substitute({k: str(v) for k, v in kwargs.items()})
 
 
 def _rejection(article: Article, failures: list[dict[str, Any]]) -> Rejection:
@@ -665,14 +719,81 @@ def import_gx() -> ModuleType:
 
 
 @functools.cache
-def batch_definition() -> BatchDefinition:
-    """One ephemeral context per process, with a pandas asset whose batch is a whole DataFrame."""
+def gx_context() -> AbstractDataContext:
+    """One ephemeral GX context per process: suites, checkpoints and results live in memory."""
     gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     # Progress bars end up as error-level log lines in Airflow task logs.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    source = context.data_sources.add_pandas(name="wire_ingest")
+    return context
+
+
+@functools.cache
+def batch_definition() -> BatchDefinition:
+    """A pandas asset whose batch is a whole DataFrame, given to each checkpoint run."""
+    source = gx_context().data_sources.add_pandas(name="wire_ingest")
     asset = source.add_dataframe_asset(name="articles")
     return asset.add_batch_definition_whole_dataframe(name="whole_dataframe")
+
+
+@functools.cache
+def checkpoint_for(feed: str) -> Checkpoint:
+    """The feed's row-level checkpoint: its suite, added once per process (Airflow: at preload)."""
+    return _add_checkpoint(build_suite(feed=feed), RESULT_FORMAT)
+
+
+@functools.cache
+def batch_checkpoint_for(feed: str) -> Checkpoint:
+    """The feed's batch-level checkpoint, added once per process like checkpoint_for()."""
+    return _add_checkpoint(build_batch_suite(feed=feed), BATCH_RESULT_FORMAT)
+
+
+def prepare(feeds: Iterable[str]) -> None:
+    """Build the checkpoints of these feeds now, e.g. before a scheduler forks its workers."""
+    for feed in feeds:
+        checkpoint_for(feed)
+        batch_checkpoint_for(feed)
+
+
+def _add_checkpoint(suite: ExpectationSuite, result_format: Any) -> Checkpoint:
+    """The suite, one ValidationDefinition of it over the whole-DataFrame batch, a Checkpoint."""
+    gx = import_gx()
+    context = gx_context()
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch_definition(), suite=suite)
+    )
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite.name, validation_definitions=[definition], result_format=result_format
+        )
+    )
+
+
+def _run_checkpoint(
+    checkpoint: Checkpoint,
+    frame: pd.DataFrame,
+    parameters: Mapping[str, Any],
+    *,
+    run_name: str | None = None,
+    run: Any = None,
+) -> tuple[Any, Any]:
+    """Run a one-definition checkpoint over frame: (result identifier, suite validation result).
+
+    The run is named by the run key (Data Docs use it in paths), unless an earlier result's run
+    identifier is given.
+    """
+    gx = import_gx()
+    from wire_ingest.landing import safe_key
+
+    if run is None:
+        run = gx.RunIdentifier(run_name=safe_key(run_name) if run_name else None)
+    outcome = checkpoint.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=dict(parameters),
+        run_id=run,
+    )
+    ((result_id, suite_result),) = outcome.run_results.items()
+    return result_id, suite_result
