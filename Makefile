@@ -64,7 +64,7 @@ lock:  ## re-pin requirements.txt from pyproject.toml, requirements-dev.txt from
 	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
-airflow: install  ## scheduler, dag-processor, api-server in the background (logs in .airflow/logs)
+airflow: install  ## scheduler, dag-processor, triggerer, api-server in the background (logs in .airflow/logs)
 	VENV=$(VENV) bash scripts/airflow-services.sh start
 
 airflow-stop:  ## stop what `make airflow` started

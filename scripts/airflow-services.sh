@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make airflow` / `make airflow-stop`: the scheduler, dag-processor and api-server in the background.
+# `make airflow` / `make airflow-stop`: the scheduler, dag-processor, triggerer and api-server in
+# the background (the triggerer runs deferred work; without it the Home page shows it red).
 #   scripts/airflow-services.sh start|stop|status
 # Logs: $AIRFLOW_HOME/logs/<service>.log (.airflow/logs/), pid files: $AIRFLOW_HOME/run/<service>.pid.
 set -euo pipefail
@@ -10,7 +11,7 @@ PORT="${AIRFLOW_PORT:-8080}"
 HOST="${AIRFLOW_HOST:-127.0.0.1}"
 LOG_DIR="$AIRFLOW_HOME/logs"
 PID_DIR="$AIRFLOW_HOME/run"
-SERVICES=(scheduler dag-processor api-server)
+SERVICES=(scheduler dag-processor triggerer api-server)
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$PORT/execution/}"
 HEALTH_URL="http://127.0.0.1:$PORT/api/v2/monitor/health"
@@ -21,7 +22,7 @@ healthy() {
   curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null | "$VENV/bin/python" -c '
 import json, sys
 health = json.load(sys.stdin)
-parts = ("metadatabase", "scheduler", "dag_processor")
+parts = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 sys.exit(0 if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else 1)' 2>/dev/null
 }
 

@@ -633,6 +633,12 @@ def test_make_airflow_listens_on_loopback_only_and_keeps_its_secrets_private(
         )
         assert started.returncode == 0, started.stdout + started.stderr
         assert _listening(port) == {"127.0.0.1"}
+        # every service the Home page reports is up, the triggerer included
+        import requests
+
+        health = requests.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=10).json()
+        for part in ("metadatabase", "scheduler", "dag_processor", "triggerer"):
+            assert (health.get(part) or {}).get("status") == "healthy", (part, health)
     finally:
         subprocess.run(["bash", script, "stop"], env=env, capture_output=True, timeout=200)
     home = tmp_path / "home"
