@@ -101,3 +101,17 @@ def test_generated_dag_runs_a_day_into_the_warehouse(
         assert row["extraction"] == "adapter"
     assert (run["dag_id"], run["feed"], run["status"]) == ("wire_xinhua_en", "xinhua_en", "success")
     assert run["loaded"] == len(expected) and run["fallback"] == 0
+
+    # The articles Asset event says which feed and day changed, and by how much.
+    metadata = sa.create_engine(f"sqlite:///{airflow_home['AIRFLOW_HOME']}/airflow.db")
+    try:
+        with metadata.connect() as conn:
+            extras = conn.execute(sa.text("SELECT extra FROM asset_event")).scalars().all()
+    finally:
+        metadata.dispose()
+    events = [json.loads(e) if isinstance(e, str) else e for e in extras]
+    assert {
+        "feed": "xinhua_en",
+        "target_day": DAY.isoformat(),
+        "loaded": len(expected),
+    }.items() <= (events[-1].items()), events

@@ -97,6 +97,18 @@ def plan_of(discovered: Mapping[str, Any]) -> RunContext:
     return plan.context_from_dict(planned)
 
 
+def asset_extra(ctx: RunContext, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What the articles Asset event carries: the feed, the day and the run's counts, so the
+    Assets view says what a run changed without opening it."""
+    counts = {k: summary[k] for k in ("loaded", "inserted", "updated", "rejected") if k in summary}
+    return {
+        "feed": ctx.feed,
+        "target_day": ctx.target_day.isoformat(),
+        "run_id": ctx.run_id,
+        **counts,
+    }
+
+
 def record_failed_run(context: Mapping[str, Any], source: sources.Source) -> None:
     """A DAG's failure callback: write the run's rejects so far and its `failed` ingest_runs row.
 

@@ -162,16 +162,20 @@ def build_dag(source: Source) -> Any:
             return steps.validate_step(airflow_context.plan_of(discovered), deduped["path"])
 
         @task(outlets=[ARTICLES_ASSET])
-        def load(discovered: Any, validated: Any, params: dict | None = None) -> dict:
+        def load(
+            discovered: Any, validated: Any, params: dict | None = None, outlet_events: Any = None
+        ) -> dict:
             """Upsert into `articles`; record rejects and the run's counts (the returned summary)."""
             from wire_ingest import steps
             from wire_ingest.airflow import context as airflow_context
 
-            return steps.load_step(
-                airflow_context.plan_of(discovered),
-                validated["path"],
-                dry_run=bool((params or {}).get("dry_run")),
+            ctx = airflow_context.plan_of(discovered)
+            summary = steps.load_step(
+                ctx, validated["path"], dry_run=bool((params or {}).get("dry_run"))
             )
+            if outlet_events is not None:
+                outlet_events[ARTICLES_ASSET].extra = airflow_context.asset_extra(ctx, summary)
+            return summary
 
         discovered = discover()
         articles = parse_dedupe(discovered, fetch(discovered))
