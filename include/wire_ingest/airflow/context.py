@@ -105,6 +105,7 @@ def asset_extra(ctx: RunContext, summary: Mapping[str, Any]) -> dict[str, Any]:
         "feed": ctx.feed,
         "target_day": ctx.target_day.isoformat(),
         "run_id": ctx.run_id,
+        "dry_run": summary.get("status") == "dry_run",
         **counts,
     }
 
