@@ -119,11 +119,17 @@ MAX_DATE_GAP = dt.timedelta(days=1)
 
 
 def _is_error_title(title: str) -> bool:
-    rest = _SITE_IN_TITLE.sub(" ", title).lower()
-    if not re.search(r"\w", rest):
-        return True  # a title that is only the site's name is no headline
-    words = re.findall(r"\w[\w']*", rest)
-    return set(words) <= _ERROR_TITLE_WORDS and not _ERROR_TITLE_SIGNS.isdisjoint(words)
+    words = re.findall(r"\w[\w']*", _SITE_IN_TITLE.sub(" ", title).lower())
+    return (
+        bool(words)
+        and set(words) <= _ERROR_TITLE_WORDS
+        and not _ERROR_TITLE_SIGNS.isdisjoint(words)
+    )
+
+
+def is_site_name_only(title: str) -> bool:
+    """The title is the site's name and nothing else: a front or index page, no headline."""
+    return bool(title) and not re.search(r"\w", _SITE_IN_TITLE.sub(" ", title))
 
 
 def soft_404_reason(title: str, body: str) -> str | None:
@@ -175,14 +181,16 @@ def check_article(article: Article, *, link_texts: Collection[str] = ()) -> Arti
         if not value:
             raise NotAnArticle(reason, f"the page's {what} could not be read")
     paragraphs = article.body.split("\n\n") if article.body else []
+    fallback = article.extraction != ADAPTER
+    why = listing_reason(paragraphs, link_texts) if fallback else None
+    if why is not None:
+        raise NotAnArticle(LISTING, f"a listing, not an article: {why}")
     why = soft_404_reason(article.title, article.body)
     if why is not None:
         raise NotAnArticle(SOFT_404, f"an error page, not an article: {why}")
-    if article.extraction != ADAPTER:
-        why = listing_reason(paragraphs, link_texts)
-        if why is not None:
-            raise NotAnArticle(LISTING, f"a listing, not an article: {why}")
-        why = date_gap_reason(article.published_at, article.url)
-        if why is not None:
-            raise NotAnArticle(DATE_CONTRADICTS_URL, f"the date contradicts the URL: {why}")
+    if is_site_name_only(article.title):
+        raise NotAnArticle(NO_TITLE, f"the title {article.title!r} is the site's name, no headline")
+    why = date_gap_reason(article.published_at, article.url) if fallback else None
+    if why is not None:
+        raise NotAnArticle(DATE_CONTRADICTS_URL, f"the date contradicts the URL: {why}")
     return article
