@@ -37,6 +37,7 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
 }
 # Dates only from the page's metadata and URL, never guessed from the running text.
+MIN_PLAUSIBLE_YEAR = 1990
 HTMLDATE_OPTIONS: dict[str, Any] = {"extensive_search": False, "original_date": True}
 
 # A page the generic extractor accepts as an article: a title and at least one sentence of ten
@@ -108,6 +109,8 @@ def _parse_timestamp(value: str, zone: ZoneInfo) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
     except ValueError:
         return None
+    if moment.year < MIN_PLAUSIBLE_YEAR:
+        return None  # "0001-01-01" and the like: a CMS's empty date, not a publication date
     if len(text) <= 10:  # a date alone: the start of that day where the source publishes
         return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
     return _aware(moment, zone).replace(microsecond=0)
