@@ -20,6 +20,7 @@ from wire_ingest.warehouse import engines, tables
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "real_pages"
 DAY = dt.date(2020, 12, 23)
 LISTING_PATH = "/world/node_7075238.htm"
+WRONG_LISTING_PATH = "/world/node_7075229.htm"
 
 
 def _day_pages() -> dict[str, tuple[str, dict[str, Any]]]:
@@ -53,6 +54,8 @@ def real_site() -> Iterator[tuple[str, dict[str, tuple[str, dict[str, Any]]]]]:
             path = urlsplit(self.path).path
             if path == LISTING_PATH:
                 body = listing
+            elif path == WRONG_LISTING_PATH:  # a real page, but not the Off the Wire listing
+                body = (PAGES / "homepage-at-article-url.html").read_bytes()
             elif path in pages:
                 body = (PAGES / f"{pages[path][0]}.html").read_bytes()
             else:
@@ -127,3 +130,27 @@ def test_a_run_loads_the_articles_and_refuses_error_pages_and_listings(
         (path, "parse", g["refused"]) for path, g in refused.items()
     }
     assert not any(title in {"Page Not Found", "China.org.cn"} for _, title, _ in loaded)
+
+
+def test_a_listing_without_article_links_fails_the_run_naming_the_listing_path_variable(
+    tmp_path: Path,
+    real_site: tuple[str, dict[str, tuple[str, dict[str, Any]]]],
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")
+    base_url, _ = real_site
+    ctx = plan.plan_run(
+        run_id="real-pages-wrong-node",
+        target_day=DAY,
+        base_url=base_url,
+        warehouse_url=sqlite_url,
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    with pytest.raises(RuntimeError) as caught:
+        steps.run_day(ctx, listing_path=WRONG_LISTING_PATH)
+    assert str(caught.value) == (
+        f"discovery found no articles for {DAY}: listing {base_url}{WRONG_LISTING_PATH} "
+        "has no article links: check `wire_listing_path`"
+    )
