@@ -100,7 +100,10 @@ def discover_step(
     items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = work_path(ctx, "discovered.jsonl")
     count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
-    save_counts(ctx, "discover", {"discovered": count, "listing_pages": found.pages_fetched})
+    counts = {"discovered": count, "listing_pages": found.pages_fetched}
+    if max_pages is not None:  # a trial run: the fetch step follows no "Off the wire" links
+        counts["trial_max_pages"] = max_pages
+    save_counts(ctx, "discover", counts)
     for error in found.errors:
         log.warning("listing: %s", error)
     log.info(
@@ -125,9 +128,12 @@ def fetch_step(
 
     Pages an earlier finished run fetched are asked for conditionally (a 304 is not parsed again);
     URLs given up are not fetched; every failure is kept in `fetch_state` and becomes a reject.
+    Same-day stories the fetched pages' "Off the wire" boxes link to, and the listing did not
+    give, are fetched in a second round (discover.related): a second discovery path.
     A reprocess run fetches nothing: it hands on every article file landed for the day.
     """
     from wire_ingest import landing
+    from wire_ingest.discover import related
     from wire_ingest.http.fetch import make_session
     from wire_ingest.http.fetcher import fetch_urls
     from wire_ingest.http.ratelimit import host_limiter
@@ -151,12 +157,7 @@ def fetch_step(
         to_fetch = [u for u in urls if u not in skipped]
         conditional = {u: fetch_state.conditional_headers(states.get(u)) for u in to_fetch}
         limiter = host_limiter(engine, fs)
-        with (
-            make_session(fs) as session,
-            landing.LandingWriter(
-                ctx.landing_url, ctx.feed, ctx.target_day, "articles", safe_key(ctx.run_id)
-            ) as writer,
-        ):
+        with make_session(fs) as session:
             robots = None
             if fs.obey_robots:
                 robots = RobotsRules(
@@ -165,16 +166,43 @@ def fetch_step(
                     limiter=limiter,
                     cache_dir=work_path(ctx, "robots"),
                 )
-            outcomes = fetch_urls(
-                to_fetch,
-                settings=fs,
-                writer=writer,
-                limiter=limiter,
-                conditional=conditional,
-                robots=robots,
-                session=session,
-            )
-            warc_url = writer.url
+
+            def fetch_round(round_urls: list[str], key: str) -> tuple[list[Any], str]:
+                with landing.LandingWriter(
+                    ctx.landing_url, ctx.feed, ctx.target_day, "articles", key
+                ) as writer:
+                    got = fetch_urls(
+                        round_urls,
+                        settings=fs,
+                        writer=writer,
+                        limiter=limiter,
+                        conditional=conditional,
+                        robots=robots,
+                        session=session,
+                    )
+                    return got, writer.url
+
+            outcomes, warc_url = fetch_round(to_fetch, safe_key(ctx.run_id))
+            warc_urls = [warc_url]
+            if "trial_max_pages" not in load_counts(ctx):
+                extra = related.related_articles(
+                    sources.get_source(ctx.feed),
+                    ctx.target_day,
+                    base_url=ctx.base_url,
+                    pages=landing.iter_landed(warc_url),
+                    known=urls,
+                )
+                extra_states = fetch_state.load_states(engine, ctx.feed, extra)
+                extra = [
+                    u for u in extra if getattr(extra_states.get(u), "status", "") != "given_up"
+                ]
+                if extra:
+                    conditional.update(
+                        {u: fetch_state.conditional_headers(extra_states.get(u)) for u in extra}
+                    )
+                    more, more_url = fetch_round(extra, safe_key(ctx.run_id) + "-related")
+                    outcomes, warc_urls = outcomes + more, [warc_url, more_url]
+                    log.info("fetch: %d more same-day articles from Off the wire boxes", len(extra))
         failures = fetch_state.record_outcomes(
             engine,
             outcomes,
@@ -205,7 +233,8 @@ def fetch_step(
         counts["fetch_failed"],
         len(given_up),
     )
-    return {"path": warc_url, "count": counts["fetched"]}
+    path: str | list[str] = warc_urls if len(warc_urls) > 1 else warc_url
+    return {"path": path, "count": counts["fetched"]}
 
 
 def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:

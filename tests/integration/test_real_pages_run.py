@@ -154,3 +154,74 @@ def test_a_listing_without_article_links_fails_the_run_naming_the_listing_path_v
         f"discovery found no articles for {DAY}: listing {base_url}{WRONG_LISTING_PATH} "
         "has no article links: check `wire_listing_path`"
     )
+
+
+def test_off_the_wire_box_links_are_a_second_discovery_path(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing names one story; its "Off the wire" box names two more of the same day."""
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WIRE_MAX_RPS", "0")
+    day_path = f"/world/Off_the_Wire/{DAY:%Y-%m/%d}/"
+    listed = f"{day_path}content_77042173.htm"  # its box: content_77041961, content_77041968
+    served = {
+        listed: PAGES / "sidebar-page-date-later-2020-12-23.html",
+        f"{day_path}content_77041961.htm": PAGES / "standard-nbsp-abbrev-2020-12-23.html",
+        f"{day_path}content_77041968.htm": PAGES.parent / "pages" / "seed-2020-12-23.html",
+    }
+    fetched: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            fetched.append(path)
+            if path == LISTING_PATH:
+                body = _listing([listed])
+            elif path in served:
+                # The site's own absolute links, as the local site's: the box points here.
+                body = served[path].read_bytes().replace(b"http://www.china.org.cn", base.encode())
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ctx = plan.plan_run(
+            run_id="real-pages-box",
+            target_day=DAY,
+            base_url=base,
+            warehouse_url=sqlite_url,
+            landing_url=(tmp_path / "landing").as_uri(),
+        )
+        summary = steps.run_day(ctx)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary["status"] == "success"
+    assert summary["discovered"] == 1
+    assert summary["loaded"] == 3 and summary["rejected"] == 0
+    # One round only: the pages found through a box are not followed further (the seed's own
+    # box names stories this site does not serve, and none of them was asked for).
+    assert sorted(p for p in fetched if "/Off_the_Wire/" in p) == sorted(served)
+    engine = engines.make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            titles = set(conn.execute(sa.select(tables.articles.c.title)).scalars())
+    finally:
+        engine.dispose()
+    assert titles == {
+        "Mexico reports 10,000 new COVID-19 cases",
+        "Roundup: Europe tightens holiday curbs as infections climb",
+        "Chinese FM stresses importance of stable China-Russia ties in turbulent world",
+    }

@@ -240,3 +240,49 @@ def test_check_article_never_passes_empty_required_fields() -> None:
             refusal.check_article(dataclasses.replace(page, **{field: ""}))
         assert caught.value.reason == reason
     assert isinstance(refusal.check_article(page), Article)
+
+
+# ---------------------------------------------------------------- the "Off the wire" box
+
+
+def test_off_the_wire_box_links_of_the_reference_page() -> None:
+    page = (OLD_PAGES / "seed-2020-12-23.html").read_bytes()
+    url = "http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_77042187.htm"
+    links = china_org_cn.off_the_wire_links(page, url)
+    assert len(links) == 10
+    assert links[0] == "http://www.china.org.cn/world/Off_the_Wire/2020-12/23/content_77041870.htm"
+    # The standard template has no box; the nav's section links are never taken.
+    assert china_org_cn.off_the_wire_links(_page("standard-ap-month-2019-09-04"), url) == []
+
+
+def test_related_articles_keep_only_new_same_day_links_on_the_sites_host() -> None:
+    import datetime as dt
+
+    from wire_ingest import sources
+    from wire_ingest.discover import related
+    from wire_ingest.landing import LandedPage
+
+    base = "http://127.0.0.1:8765"
+    html = (OLD_PAGES / "seed-2020-12-23.html").read_bytes()
+    local = html.replace(b"http://www.china.org.cn", base.encode())
+    day_url = f"{base}/world/Off_the_Wire/2020-12/23/content_"
+
+    def landed(body: bytes, status: int = 200) -> LandedPage:
+        return LandedPage(f"{day_url}77042187.htm", status, {}, body, "", "ref", None)
+
+    source = sources.get_source("china_org_cn")
+    known = [f"{day_url}77041870.htm", f"{day_url}77041877.htm".replace("http:", "https:")]
+    found = related.related_articles(
+        source, dt.date(2020, 12, 23), base_url=base, pages=[landed(local)], known=known
+    )
+    assert len(found) == 8 and all(url.startswith(day_url) for url in found)
+    # Links to the real host from a local site's page, other days, failed pages: nothing.
+    assert not related.related_articles(
+        source, dt.date(2020, 12, 23), base_url=base, pages=[landed(html)], known=[]
+    )
+    assert not related.related_articles(
+        source, dt.date(2020, 12, 24), base_url=base, pages=[landed(local)], known=[]
+    )
+    assert not related.related_articles(
+        source, dt.date(2020, 12, 23), base_url=base, pages=[landed(local, 404)], known=[]
+    )

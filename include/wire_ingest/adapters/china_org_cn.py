@@ -16,7 +16,7 @@ from wire_ingest import urls
 from wire_ingest.adapters import generic, refusal
 from wire_ingest.adapters.base import NotAnArticle, article_from_parts, html_document, page_text
 from wire_ingest.models import FALLBACK, Article, ListingItem, ListingPage
-from wire_ingest.text import clean_paragraphs, clean_text, element_text
+from wire_ingest.text import clean_paragraphs, clean_text, decode_html, element_text
 
 # ---------------------------------------------------------------- decoding
 
@@ -269,3 +269,27 @@ def parse_listing(html: bytes, page_url: str) -> ListingPage:
         return ListingPage(items, numbered_links.get(page_number + 1), page_number)
     guess = urls.listing_page_url(page_url, (named_page or 1) + 1) if named_page else None
     return ListingPage(items, guess, page_number, next_is_guess=True)
+
+
+# ---------------------------------------------------------------- "Off the wire" box
+
+# The box is known by its heading's text (the reference page's sidebar), not by a class name.
+_OFF_THE_WIRE_LINKS_XPATH = lxml.etree.XPath(
+    "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong]"
+    "[translate(normalize-space(text()), 'OFTHEWIR', 'ofthewir') = 'off the wire']"
+    "/..//a[@href]"
+)
+
+
+def off_the_wire_links(html: bytes, page_url: str) -> list[str]:
+    """The article links of an article page's "Off the wire" box (other wire stories), in order."""
+    try:
+        document = html_document(decode_html(html))
+    except NotAnArticle:
+        return []
+    found: dict[str, str] = {}
+    for link in _OFF_THE_WIRE_LINKS_XPATH(document):
+        url, _fragment = urldefrag(urljoin(page_url, link.get("href", "").strip()))
+        if article_page_date(url) is not None:
+            found.setdefault(urls.same_url_key(url), url)
+    return list(found.values())

@@ -1,0 +1,46 @@
+"""The second discovery path: same-day wire stories that fetched article pages link to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from wire_ingest import adapters, urls
+from wire_ingest.http.guard import is_local_source, link_refusal
+from wire_ingest.landing import LandedPage
+from wire_ingest.sources import Source
+
+
+def related_articles(
+    source: Source,
+    day: dt.date,
+    *,
+    base_url: str,
+    pages: Iterable[LandedPage],
+    known: Iterable[str],
+) -> list[str]:
+    """Article URLs of `day` that the pages' "Off the wire" boxes link to and `known` lacks.
+
+    Only links the listing could have given: the source's article URL pattern, the target day
+    in the path, and a host the link guard lets through (same rules as listing links); for a
+    local site, only its own host (its pages may still link to the real one, never fetched).
+    """
+    read_links = adapters.related_links_reader(source.adapter)
+    if read_links is None:
+        return []
+    local = is_local_source(base_url)
+    hosts = [urls.host_of(base_url)] if local else source.hosts_for(base_url)
+    seen = {urls.same_url_key(url) for url in known}
+    found: dict[str, str] = {}
+    for page in pages:
+        if page.status != 200:
+            continue
+        for url in read_links(page.body, page.url):
+            key = urls.same_url_key(url)
+            if key in seen or key in found or urls.url_date(url) != day:
+                continue
+            if not source.is_article_url(url):
+                continue
+            if link_refusal(url, allowed_hosts=hosts, local_source=local) is None:
+                found[key] = url
+    return list(found.values())
