@@ -286,3 +286,15 @@ def test_related_articles_keep_only_new_same_day_links_on_the_sites_host() -> No
     assert not related.related_articles(
         source, dt.date(2020, 12, 23), base_url=base, pages=[landed(local, 404)], known=[]
     )
+
+
+@pytest.mark.parametrize(
+    "flash",
+    [
+        "Flight 404 landed safely in Lagos after an engine warning, the airline said.",
+        "The president said the plan does not exist and called reports false.",
+        "Rescuers said 12 people cannot be found after the landslide.",
+    ],
+)
+def test_a_short_news_flash_is_no_error_page(flash: str) -> None:
+    assert refusal.soft_404_reason("Urgent: news flash", flash) is None

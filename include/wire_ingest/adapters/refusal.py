@@ -98,15 +98,19 @@ _ERROR_TITLE_SIGNS = frozenset(
     ]
 )
 _SITE_IN_TITLE = re.compile(r"china\.org\.cn", re.IGNORECASE)
-# What an error, "removed" or "not found" page says in its text.
+# What an error, "removed" or "not found" page says in its text: always about the page itself
+# ("the page you requested", "this article has been removed"), never a bare "404" or "does not
+# exist", which a short news flash may say.
+_PAGE = r"(?:web\s*)?(?:page|article|content|file|document|story|news)"
 _ERROR_TEXT = re.compile(
-    r"page\s+(?:you\s+)?(?:requested|are\s+looking\s+for|were\s+looking\s+for|you\s+visited)"
-    r"|(?:page|article|content|file|document)\s+(?:was\s+|is\s+|has\s+been\s+)?"
-    r"(?:not\s+found|removed|deleted|expired|unavailable|temporarily\s+unavailable)"
-    r"|(?:cannot|could\s+not|can't|couldn't)\s+be\s+found"
-    r"|no\s+longer\s+(?:available|exists)|does\s+not\s+exist|\b404\b"
+    rf"{_PAGE}\s+you\s+(?:requested|are\s+looking\s+for|were\s+looking\s+for|visited)"
+    rf"|{_PAGE}\s+(?:was\s+|is\s+|has\s+been\s+)?(?:not\s+found|removed|deleted|expired"
+    r"|(?:temporarily\s+)?unavailable|no\s+longer\s+(?:available|exists))"
+    rf"|{_PAGE}\s+(?:cannot|could\s+not|can't|couldn't)\s+be\s+found"
+    rf"|{_PAGE}\s+(?:does\s+not|doesn't)\s+exist"
+    r"|\b404\s+not\s+found\b|\berror\s+404\b|\b404\s+error\b"
     r"|return\s+to\s+the\s+(?:home\s*page|front\s+page)"
-    r"|页面不存在|您访问的页面|找不到|已删除|已被删除",
+    r"|页面不存在|您访问的页面|找不到该页面|已被删除",
     re.IGNORECASE,
 )
 # An error page says its message in a few lines; a wire story that quotes "page not found" is long.
