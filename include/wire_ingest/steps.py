@@ -167,9 +167,9 @@ def fetch_step(
                     cache_dir=work_path(ctx, "robots"),
                 )
 
-            def fetch_round(round_urls: list[str], key: str) -> tuple[list[Any], str]:
+            def fetch_round(round_urls: list[str], part: str = "") -> tuple[list[Any], str]:
                 with landing.LandingWriter(
-                    ctx.landing_url, ctx.feed, ctx.target_day, "articles", key
+                    ctx.landing_url, ctx.feed, ctx.target_day, "articles", ctx.run_id, part
                 ) as writer:
                     got = fetch_urls(
                         round_urls,
@@ -182,7 +182,7 @@ def fetch_step(
                     )
                     return got, writer.url
 
-            outcomes, warc_url = fetch_round(to_fetch, safe_key(ctx.run_id))
+            outcomes, warc_url = fetch_round(to_fetch)
             warc_urls = [warc_url]
             if "trial_max_pages" not in load_counts(ctx):
                 extra = related.related_articles(
@@ -200,7 +200,7 @@ def fetch_step(
                     conditional.update(
                         {u: fetch_state.conditional_headers(extra_states.get(u)) for u in extra}
                     )
-                    more, more_url = fetch_round(extra, safe_key(ctx.run_id) + "-related")
+                    more, more_url = fetch_round(extra, "related")
                     outcomes, warc_urls = outcomes + more, [warc_url, more_url]
                     log.info("fetch: %d more same-day articles from Off the wire boxes", len(extra))
         failures = fetch_state.record_outcomes(
