@@ -296,6 +296,7 @@ def parse_landed_page(ctx: RunContext, page: LandedPage, read_page: Any) -> Arti
 def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     """Parse every landed article page of the run into articles; record pages that are not articles."""
     from wire_ingest import adapters, landing
+    from wire_ingest.adapters import refusal
     from wire_ingest.models import FALLBACK
     from wire_ingest.quality import site_health
 
@@ -311,6 +312,20 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
                 articles.append(parsed)
             else:
                 rejections.append(parsed)
+    repeated = refusal.repeated_short_pages(articles)  # a template at many URLs: no story
+    rejections += [
+        Rejection(
+            feed=ctx.feed,
+            url=a.url,
+            stage="parse",
+            reason=refusal.SOFT_404,
+            message=f"an error page, not an article: {repeated[a.url]}",
+            raw_ref=a.raw_ref,
+        )
+        for a in articles
+        if a.url in repeated
+    ]
+    articles = [a for a in articles if a.url not in repeated]
     path = work_path(ctx, "parsed.jsonl")
     write_jsonl(path, (a.to_dict() for a in articles))
     save_rejects(ctx, "parse", rejections)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 
 from wire_ingest import urls
 from wire_ingest.adapters.base import NotAnArticle
@@ -118,6 +119,9 @@ SHORT_TEXT_WORDS = 80
 # Paragraphs that are the texts of links on the page: a listing or an index, not a story.
 MIN_LISTING_LINES = 3
 LISTING_LINK_SHARE = 0.5
+# One short text under one title at this many article URLs of a run is a template (a notice or
+# error page), not a story: a wire story repeated that often is longer or carries a dateline.
+MIN_REPEATED_URLS = 3
 # The page date may be one day after the story's own date (Beijing time); more is a contradiction.
 MAX_DATE_GAP = dt.timedelta(days=1)
 
@@ -198,3 +202,19 @@ def check_article(article: Article, *, link_texts: Collection[str] = ()) -> Arti
     if why is not None:
         raise NotAnArticle(DATE_CONTRADICTS_URL, f"the date contradicts the URL: {why}")
     return article
+
+
+def repeated_short_pages(articles: Sequence[Article]) -> dict[str, str]:
+    """URL -> why, for short pages without a wire dateline whose title and text are the same at
+    MIN_REPEATED_URLS or more URLs: one notice or error template served at many article URLs."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for article in articles:
+        if article.dateline is None and len(article.body.split()) < SHORT_TEXT_WORDS:
+            groups[(article.title, article.content_hash)].append(article.url)
+    repeated: dict[str, str] = {}
+    for (title, _hash), page_urls in groups.items():
+        distinct = {urls.same_url_key(url) for url in page_urls}
+        if len(distinct) >= MIN_REPEATED_URLS:
+            why = f"the same short text titled {title!r} is at {len(distinct)} URLs"
+            repeated.update(dict.fromkeys(page_urls, why))
+    return repeated
