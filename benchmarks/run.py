@@ -40,6 +40,7 @@ MODULES: tuple[tuple[str, str, str], ...] = (
     ("dedupe", "benchmarks.bench_dedupe", "Dedupe"),
     ("validate", "benchmarks.bench_validate", "Validation"),
     ("extraction", "benchmarks.bench_extraction", "Extraction"),
+    ("extraction_cv", "benchmarks.bench_extraction_cv", "Extraction (cross-validated)"),
     ("html_parsers", "benchmarks.bench_html_parsers", "HTML parsers"),
 )
 

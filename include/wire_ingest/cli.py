@@ -241,7 +241,8 @@ def _parse(argv: list[str]) -> int:
             html, args.url, charset=args.charset, raw_ref=args.file.resolve().as_uri()
         )
     except NotAnArticle as exc:
-        print(f"not an article: {exc.reason}", file=sys.stderr)
+        reason = exc.reason.removeprefix("not_an_article: ")
+        print(f"not an article: {reason}", file=sys.stderr)
         return 1
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     return 0

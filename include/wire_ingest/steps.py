@@ -100,7 +100,10 @@ def discover_step(
     items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = work_path(ctx, "discovered.jsonl")
     count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
-    save_counts(ctx, "discover", {"discovered": count, "listing_pages": found.pages_fetched})
+    counts = {"discovered": count, "listing_pages": found.pages_fetched}
+    if max_pages is not None:  # a trial run: the fetch step follows no "Off the wire" links
+        counts["trial_max_pages"] = max_pages
+    save_counts(ctx, "discover", counts)
     for error in found.errors:
         log.warning("listing: %s", error)
     log.info(
@@ -125,9 +128,12 @@ def fetch_step(
 
     Pages an earlier finished run fetched are asked for conditionally (a 304 is not parsed again);
     URLs given up are not fetched; every failure is kept in `fetch_state` and becomes a reject.
+    Same-day stories the fetched pages' "Off the wire" boxes link to, and the listing did not
+    give, are fetched in a second round (discover.related): a second discovery path.
     A reprocess run fetches nothing: it hands on every article file landed for the day.
     """
     from wire_ingest import landing
+    from wire_ingest.discover import related
     from wire_ingest.http.fetch import make_session
     from wire_ingest.http.fetcher import fetch_urls
     from wire_ingest.http.guard import guard_for
@@ -153,12 +159,7 @@ def fetch_step(
         conditional = {u: fetch_state.conditional_headers(states.get(u)) for u in to_fetch}
         limiter = host_limiter(engine, fs)
         guard = guard_for(sources.get_source(ctx.feed), ctx.base_url)
-        with (
-            make_session(fs, guard) as session,
-            landing.LandingWriter(
-                ctx.landing_url, ctx.feed, ctx.target_day, "articles", safe_key(ctx.run_id)
-            ) as writer,
-        ):
+        with make_session(fs, guard) as session:
             robots = None
             if fs.obey_robots:
                 robots = RobotsRules(
@@ -167,16 +168,48 @@ def fetch_step(
                     limiter=limiter,
                     cache_dir=work_path(ctx, "robots"),
                 )
-            outcomes = fetch_urls(
-                to_fetch,
-                settings=fs,
-                writer=writer,
-                limiter=limiter,
-                conditional=conditional,
-                robots=robots,
-                session=session,
-            )
-            warc_url = writer.url
+
+            def fetch_round(round_urls: list[str], part: str = "") -> tuple[list[Any], str]:
+                with landing.LandingWriter(
+                    ctx.landing_url,
+                    ctx.feed,
+                    ctx.target_day,
+                    "articles",
+                    safe_key(ctx.run_id),
+                    part,
+                ) as writer:
+                    got = fetch_urls(
+                        round_urls,
+                        settings=fs,
+                        writer=writer,
+                        limiter=limiter,
+                        conditional=conditional,
+                        robots=robots,
+                        session=session,
+                    )
+                    return got, writer.url
+
+            outcomes, warc_url = fetch_round(to_fetch)
+            warc_urls = [warc_url]
+            if "trial_max_pages" not in load_counts(ctx):
+                extra = related.related_articles(
+                    sources.get_source(ctx.feed),
+                    ctx.target_day,
+                    base_url=ctx.base_url,
+                    pages=landing.iter_landed(warc_url),
+                    known=urls,
+                )
+                extra_states = fetch_state.load_states(engine, ctx.feed, extra)
+                extra = [
+                    u for u in extra if getattr(extra_states.get(u), "status", "") != "given_up"
+                ]
+                if extra:
+                    conditional.update(
+                        {u: fetch_state.conditional_headers(extra_states.get(u)) for u in extra}
+                    )
+                    more, more_url = fetch_round(extra, "related")
+                    outcomes, warc_urls = outcomes + more, [warc_url, more_url]
+                    log.info("fetch: %d more same-day articles from Off the wire boxes", len(extra))
         failures = fetch_state.record_outcomes(
             engine,
             outcomes,
@@ -207,7 +240,8 @@ def fetch_step(
         counts["fetch_failed"],
         len(given_up),
     )
-    return {"path": warc_url, "count": counts["fetched"]}
+    path: str | list[str] = warc_urls if len(warc_urls) > 1 else warc_url
+    return {"path": path, "count": counts["fetched"]}
 
 
 def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:
@@ -269,6 +303,7 @@ def parse_landed_page(ctx: RunContext, page: LandedPage, read_page: Any) -> Arti
 def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     """Parse every landed article page of the run into articles; record pages that are not articles."""
     from wire_ingest import adapters, landing
+    from wire_ingest.adapters import refusal
     from wire_ingest.models import FALLBACK
     from wire_ingest.quality import site_health
 
@@ -284,6 +319,20 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
                 articles.append(parsed)
             else:
                 rejections.append(parsed)
+    repeated = refusal.repeated_short_pages(articles)  # a template at many URLs: no story
+    rejections += [
+        Rejection(
+            feed=ctx.feed,
+            url=a.url,
+            stage="parse",
+            reason=refusal.SOFT_404,
+            message=f"an error page, not an article: {repeated[a.url]}",
+            raw_ref=a.raw_ref,
+        )
+        for a in articles
+        if a.url in repeated
+    ]
+    articles = [a for a in articles if a.url not in repeated]
     path = work_path(ctx, "parsed.jsonl")
     write_jsonl(path, (a.to_dict() for a in articles))
     save_rejects(ctx, "parse", rejections)

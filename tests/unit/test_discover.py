@@ -302,7 +302,9 @@ def test_page_without_article_links_is_an_error(serve: Serve) -> None:
     site = serve({"/world/node_1.htm": (200, b"<html><body><p>We have moved.</p></body></html>")})
     result = walk(site, D)
     assert result.items == [] and result.pages_fetched == 1
-    assert len(result.errors) == 1 and "no article links" in result.errors[0]
+    assert result.errors == [
+        f"listing {site.base}/world/node_1.htm has no article links: check `wire_listing_path`"
+    ]
 
 
 def test_walk_without_pagination_follows_page_names_until_404(serve: Serve) -> None:

@@ -97,17 +97,18 @@ def test_broken_non_article_pages_stay_refused(site: Site, key: list[dict[str, A
     for entry in refused:
         with pytest.raises(base.NotAnArticle) as caught:
             china_org_cn.parse_article(break_layout(_page(site, entry["url"])), entry["url"])
-        assert caught.value.reason == "no_title_no_body"
+        assert caught.value.reason in {"no_title_no_body", "soft_404", "not_an_article: no_title"}
 
 
-def test_adapter_title_element_present_but_empty_does_not_fall_back(
+def test_adapter_title_element_present_but_empty_is_refused_not_fallen_back(
     site: Site, key: list[dict[str, Any]]
 ) -> None:
-    """An empty h1#title is a page defect for validation to reject, not a layout change."""
+    """An empty h1#title is a broken page, not a layout change: refused, never an empty title."""
     missing = [e for e in key if e["reject_reason"] == "title_missing"]
     assert missing
-    article = china_org_cn.parse_article(_page(site, missing[0]["url"]), missing[0]["url"])
-    assert (article.title, article.extraction) == ("", "adapter")
+    with pytest.raises(base.NotAnArticle) as caught:
+        china_org_cn.parse_article(_page(site, missing[0]["url"]), missing[0]["url"])
+    assert caught.value.reason == "not_an_article: no_title"
 
 
 def test_fallback_can_be_turned_off(site: Site, key: list[dict[str, Any]]) -> None:
@@ -224,7 +225,7 @@ def test_not_article_reason(title: str, paragraphs: list[str], reason: str | Non
 def test_generic_refuses_pages_without_an_article(site: Site, key: list[dict[str, Any]]) -> None:
     with pytest.raises(base.NotAnArticle) as caught:
         generic.generic_article(b"<html><body><p>Page not found</p></body></html>", BASE + "/x")
-    assert caught.value.reason in {"no_text", "no_title_no_body", "no_body", "no_title"}
+    assert caught.value.reason == "soft_404"
     gallery = next(e for e in key if e["kind"] == "gallery" or e["kind"] == "error_page")
     with pytest.raises(base.NotAnArticle):
         generic.generic_article(_page(site, gallery["url"]), gallery["url"])

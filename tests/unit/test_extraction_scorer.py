@@ -67,3 +67,35 @@ def test_missing_pages_give_a_row_that_says_why(
     assert only["value"] is None
     assert str(tmp_path / "nowhere") in only["note"]
     assert "WIRE_EXTRACTION_BENCHMARK_DIR" in only["note"]
+
+
+# ---------------------------------------------------------------- cross-validation (bench_extraction_cv)
+
+
+def test_folds_cover_every_page_once_in_a_stable_order() -> None:
+    from benchmarks import bench_extraction_cv as cv
+
+    ids = [f"page{i}" for i in range(11)]
+    folds = cv.folds_of(ids, 3)
+    assert sorted(p for fold in folds for p in fold) == sorted(ids)
+    assert [len(f) for f in folds] == [4, 4, 3]
+    assert cv.folds_of(list(reversed(ids)), 3) == folds  # by id hash, not by input order
+
+
+def test_cross_validation_chooses_on_the_other_folds_and_scores_the_held_out_one() -> None:
+    from benchmarks import bench_extraction_cv as cv
+
+    good, bad = bench.PageScore(1.0, 1.0), bench.PageScore(0.0, 0.0)
+    ids = [f"p{i}" for i in range(6)]
+    folds = cv.folds_of(ids, 2)
+    # "tuned" is perfect on fold 0 only, "steady" is right on 5 of 6 pages everywhere.
+    tuned = {p: good if p in folds[0] else bad for p in ids}
+    steady = {p: (bad if p == folds[0][0] else good) for p in ids}
+    peer = dict.fromkeys(ids, bench.PageScore(0.5, 0.5))
+    result = cv.cross_validate({"tuned": tuned, "steady": steady, cv.TRAFILATURA: peer}, 2)
+    by_fold = {row["fold"]: row for row in result["folds"]}
+    # Fold 1 is held out: chosen on fold 0, where "tuned" looks perfect, it scores 0 on fold 1.
+    assert by_fold[1]["chosen"] == "tuned" and by_fold[1]["held_out_f1"] == 0.0
+    assert by_fold[0]["chosen"] == "steady"
+    assert result["peer_held_out_mean"] == 0.5
+    assert result["held_out_mean"] == round((by_fold[0]["held_out_f1"] + 0.0) / 2, 4)

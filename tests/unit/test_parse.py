@@ -136,7 +136,11 @@ def test_decode_html(data: bytes, charset: str | None, expected: str) -> None:
 
 
 def test_meta_charset_is_used_when_no_header_is_given() -> None:
-    page = '<html><head><meta charset="gbk"></head><body><h1 id="title">中文标题</h1></body></html>'
+    page = (
+        '<html><head><meta charset="gbk"></head><body><h1 id="title">中文标题</h1>'
+        '<dl id="guild"><dd>Xinhua, January 21, 2019</dd></dl>'
+        '<div id="container_txt"><p>正文。</p></div></body></html>'
+    )
     assert china_org_cn.parse_article(page.encode("gbk"), SEED_URL).title == "中文标题"
 
 
@@ -170,7 +174,7 @@ def test_meta_charset_is_used_when_no_header_is_given() -> None:
         ("China  Daily ,  July 1, 2022", "China Daily", "2022-07-01T00:00:00+08:00"),
         ("Adjust font size:", "", ""),
         ("Xinhua, February 30, 2021", "", ""),  # not a real day: not a date line
-        ("Xinhua, 2021-03-05", "", ""),
+        ("Xinhua, 2021-03-05", "Xinhua", "2021-03-05T00:00:00+08:00"),
         ("", "", ""),
     ],
 )
@@ -178,11 +182,11 @@ def test_source_and_published_at(text: str, source: str, published_at: str) -> N
     assert china_org_cn.source_and_published_at(text) == (source, published_at)
 
 
-def test_page_without_date_line_has_empty_source_and_date() -> None:
-    article = china_org_cn.parse_article(
-        _html("<p>Text.</p>", guild="0 Comment(s) Print E-mail"), SEED_URL
-    )
-    assert (article.source, article.published_at) == ("", "")
+def test_page_without_date_line_is_never_an_article_with_empty_source_and_date() -> None:
+    with pytest.raises(base.NotAnArticle):
+        china_org_cn.parse_article(
+            _html("<p>Text.</p>", guild="0 Comment(s) Print E-mail"), SEED_URL
+        )
 
 
 def test_pinglun_counter_does_not_leak_into_source() -> None:
@@ -297,19 +301,24 @@ def test_dateline_is_only_taken_from_the_first_paragraph() -> None:
 
 
 def test_body_outside_apdiv1_is_still_found() -> None:
-    page = b'<html><body><h1 id="title">T</h1><div id="container_txt"><p>Only here.</p></div></body></html>'
+    page = (
+        b'<html><body><h1 id="title">T</h1><dl id="guild"><dd>Xinhua, December 23, 2020</dd></dl>'
+        b'<div id="container_txt"><p>Only here.</p></div></body></html>'
+    )
     assert china_org_cn.parse_article(page, SEED_URL).body == "Only here."
 
 
-def test_page_with_body_but_no_title_is_an_article_with_empty_title() -> None:
+def test_page_with_body_but_no_title_is_refused_not_an_empty_title() -> None:
     page = b'<html><body><div class="apDiv1"><div id="container_txt"><p>Body.</p></div></div></body></html>'
-    article = china_org_cn.parse_article(page, SEED_URL)
-    assert (article.title, article.body) == ("", "Body.")
+    with pytest.raises(base.NotAnArticle) as caught:
+        china_org_cn.parse_article(page, SEED_URL)
+    assert caught.value.reason == "no_title_no_body"  # "Body." is no sentence of running prose
 
 
-def test_page_with_title_but_no_body_is_an_article_with_empty_body() -> None:
-    article = china_org_cn.parse_article(_html(""), SEED_URL)
-    assert (article.title, article.body) == ("A title", "")
+def test_page_with_title_but_no_body_is_refused_not_an_empty_body() -> None:
+    with pytest.raises(base.NotAnArticle) as caught:
+        china_org_cn.parse_article(_html(""), SEED_URL)
+    assert caught.value.reason == "no_body"
 
 
 # ---------------------------------------------------------------- not an article
@@ -323,10 +332,10 @@ def test_page_with_title_but_no_body_is_an_article_with_empty_body() -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_html"),
         (b'{"title": "x", "body": "y"}', "not_html"),
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not_html"),
-        (b"<html><body><p>Page not found</p></body></html>", "no_title_no_body"),
+        (b"<html><body><p>Page not found</p></body></html>", "soft_404"),
         (
             b"<html><body><h1 id='title'> </h1><div id='container_txt'><p>&nbsp;</p></div></body></html>",
-            "no_title_no_body",
+            "not_an_article: no_title",
         ),
     ],
 )
@@ -417,7 +426,7 @@ def test_main_not_an_article(capsys: pytest.CaptureFixture[str]) -> None:
     )
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "not an article: no_title_no_body\n"
+    assert captured.err == "not an article: listing\n"
 
 
 def test_main_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -448,4 +457,7 @@ def test_cli_subprocess(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert (refused.returncode, refused.stderr) == (1, "not an article: no_title_no_body\n")
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        "not an article: listing\n",
+    )

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from wire_ingest.adapters.base import NotAnArticle, PageReader
 from wire_ingest.models import Article
 from wire_ingest.sources import Source
 
-__all__ = ["ADAPTER_NAMES", "NotAnArticle", "PageReader", "page_reader", "reader_for_source"]
+__all__ = [
+    "ADAPTER_NAMES",
+    "NotAnArticle",
+    "PageReader",
+    "page_reader",
+    "reader_for_source",
+    "related_links_reader",
+]
 
 ADAPTER_NAMES = ("china_org_cn", "news_cn")  # "" in sources.toml: the generic extractor
 
@@ -52,3 +61,13 @@ def reader_for_source(source: Source, *, feed: str | None = None) -> PageReader:
     return page_reader(
         source.adapter, feed=feed or source.name, timezone=source.timezone, agency=source.agency
     )
+
+
+def related_links_reader(adapter: str | None) -> Callable[[bytes, str], list[str]] | None:
+    """What reads the links to other wire stories on an article page ((html, url) -> URLs), for
+    adapters whose pages carry them (china.org.cn's "Off the wire" box); None for the others."""
+    if adapter != "china_org_cn":
+        return None
+    from wire_ingest.adapters import china_org_cn as site
+
+    return site.off_the_wire_links

@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 
 from wire_ingest import urls
+from wire_ingest.adapters import refusal
 from wire_ingest.adapters.base import NotAnArticle, article_from_parts, page_text
 from wire_ingest.models import GENERIC, Article
 from wire_ingest.text import clean_paragraphs
@@ -36,6 +37,7 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
 }
 # Dates only from the page's metadata and URL, never guessed from the running text.
+MIN_PLAUSIBLE_YEAR = 1990
 HTMLDATE_OPTIONS: dict[str, Any] = {"extensive_search": False, "original_date": True}
 
 # A page the generic extractor accepts as an article: a title and at least one sentence of ten
@@ -66,6 +68,7 @@ _JSON_LD_XPATH = lxml.etree.XPath("//script[@type='application/ld+json']/text()"
 _TIME_XPATH = lxml.etree.XPath("//time[@datetime]/@datetime")
 _AGENCY_IN_DATELINE = re.compile(r"\((Xinhua|XINHUA)\)")
 _H1_XPATH = lxml.etree.XPath("//h1")
+_LINK_XPATH = lxml.etree.XPath("//a[@href]")
 _TITLE_TAG_XPATH = lxml.etree.XPath("//head/title")
 _TITLE_SUFFIX = re.compile(r"(?:^|\s+)[-|–—:]\s+[^-|–—:]{2,60}$")
 MAX_TITLE_WORDS = 40
@@ -88,6 +91,7 @@ class GenericPage:
     published_at: str  # ISO 8601 with offset, "" when neither metadata nor URL has a date
     date_origin: str  # "metadata" | "url" | ""
     site_name: str
+    link_texts: frozenset[str] = frozenset()  # what the page's links say: a listing's lines
 
 
 # ---------------------------------------------------------------- dates
@@ -105,6 +109,8 @@ def _parse_timestamp(value: str, zone: ZoneInfo) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
     except ValueError:
         return None
+    if moment.year < MIN_PLAUSIBLE_YEAR:
+        return None  # "0001-01-01" and the like: a CMS's empty date, not a publication date
     if len(text) <= 10:  # a date alone: the start of that day where the source publishes
         return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
     return _aware(moment, zone).replace(microsecond=0)
@@ -180,27 +186,40 @@ def published_at_for(
 # ---------------------------------------------------------------- extraction
 
 
-def _trafilatura_document(text: str, url: str) -> Any:
-    """trafilatura's reading of the page: precision first, then its balanced mode if that is empty."""
+def _trafilatura_document(
+    text: str, url: str, options: dict[str, Any] | None = None, *, balanced_retry: bool = True
+) -> Any:
+    """trafilatura's reading of the page: the options first, then its balanced mode if that is
+    empty (`balanced_retry`)."""
     import trafilatura  # ~0.4 s to import: only pages that need it pay
 
+    chosen = {**TRAFILATURA_OPTIONS, **(options or {})}
+    attempts = [chosen]
+    if balanced_retry and (chosen.get("favor_precision") or chosen.get("favor_recall")):
+        attempts.append({**chosen, "favor_precision": False, "favor_recall": False})
     extracted: Any = None
-    for favor_precision in (True, False):
-        options = {**TRAFILATURA_OPTIONS, "favor_precision": favor_precision}
-        extracted = trafilatura.bare_extraction(text, url=url or None, **options)
+    for attempt in attempts:
+        extracted = trafilatura.bare_extraction(text, url=url or None, **attempt)
         if extracted is not None and (extracted.text or "").strip():
             break
     return extracted
 
 
-def extract_page(text: str, url: str, *, timezone: str = "UTC") -> GenericPage:
+def extract_page(
+    text: str,
+    url: str,
+    *,
+    timezone: str = "UTC",
+    options: dict[str, Any] | None = None,
+    balanced_retry: bool = True,
+) -> GenericPage:
     """Title, text blocks, date and site name of a decoded HTML page, by the generic extractor."""
     zone = ZoneInfo(timezone)
     try:
         document = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1))
     except lxml.etree.ParserError as exc:
         raise GenericExtractionFailed("empty_page", f"page has no HTML content ({exc})") from exc
-    extracted = _trafilatura_document(text, url)
+    extracted = _trafilatura_document(text, url, options, balanced_retry=balanced_retry)
     if extracted is None:
         raise GenericExtractionFailed("no_text", "the generic extractor found no main text")
     title = page_title(document)
@@ -215,6 +234,9 @@ def extract_page(text: str, url: str, *, timezone: str = "UTC") -> GenericPage:
         published_at=published_at,
         date_origin=origin,
         site_name=_meta(document, "og:site_name", "application-name"),
+        link_texts=frozenset(
+            " ".join(link.text_content().split()) for link in _LINK_XPATH(document)
+        ),
     )
 
 
@@ -288,19 +310,27 @@ def generic_from_text(
     source: str = "",
     published_at: str = "",
     raw_paragraphs: Sequence[str] = (),
+    options: dict[str, Any] | None = None,
+    balanced_retry: bool = True,
 ) -> Article:
     """An Article by the generic extractor; fields an adapter did find (given here) are kept.
 
-    Raises GenericExtractionFailed when the page does not read as an article.
+    Raises GenericExtractionFailed when the page does not read as an article, NotAnArticle when
+    it reads as an error page, a listing or a page whose date contradicts its URL.
     """
-    page = extract_page(text, url, timezone=timezone)
+    page = extract_page(
+        text, url, timezone=timezone, options=options, balanced_retry=balanced_retry
+    )
     raw = list(raw_paragraphs) or list(page.paragraphs)
     title = title or page.title
     dateline, paragraphs = clean_paragraphs(raw)
     reason = not_article_reason(title, paragraphs)
     if reason is not None:
+        why = refusal.soft_404_reason(title or page.title, body_text(paragraphs))
+        if why is not None:  # say what it is: an error page, not just "no article found"
+            raise NotAnArticle(refusal.SOFT_404, f"an error page, not an article: {why}")
         raise GenericExtractionFailed(reason, f"the generic extractor found no article ({reason})")
-    return article_from_parts(
+    article = article_from_parts(
         url=url,
         feed=feed,
         title=title,
@@ -311,6 +341,7 @@ def generic_from_text(
         raw_ref=raw_ref,
         extraction=extraction,
     )
+    return refusal.check_article(article, link_texts=page.link_texts)
 
 
 def generic_article(
@@ -322,12 +353,22 @@ def generic_article(
     raw_ref: str | None = None,
     timezone: str = "UTC",
     source: str = "",
+    options: dict[str, Any] | None = None,
+    balanced_retry: bool = True,
 ) -> Article:
-    """An Article from any article page by the generic extractor; NotAnArticle when it finds none."""
+    """An Article from any article page by the generic extractor; NotAnArticle when it finds none
+    (or finds an error page, a listing, a date that contradicts the URL)."""
     text = page_text(html, charset)
     try:
         return generic_from_text(
-            text, url, feed=feed, raw_ref=raw_ref, timezone=timezone, source=source
+            text,
+            url,
+            feed=feed,
+            raw_ref=raw_ref,
+            timezone=timezone,
+            source=source,
+            options=options,
+            balanced_retry=balanced_retry,
         )
     except GenericExtractionFailed as exc:
         raise NotAnArticle(exc.reason, str(exc)) from exc

@@ -13,7 +13,7 @@ import lxml.etree
 import lxml.html
 
 from wire_ingest import urls
-from wire_ingest.adapters import generic
+from wire_ingest.adapters import generic, refusal
 from wire_ingest.adapters.base import NotAnArticle, article_from_parts, html_document, page_text
 from wire_ingest.models import FALLBACK, Article, ListingItem, ListingPage
 from wire_ingest.text import clean_paragraphs, clean_text, decode_html, element_text
@@ -175,7 +175,7 @@ def parse_article(
         raise NotAnArticle(
             "no_title_no_body", "page has neither a .conTop h1 nor #detailContent paragraphs"
         )
-    return article_from_parts(
+    article = article_from_parts(
         url=url,
         feed=feed,
         title=page.title,
@@ -187,6 +187,7 @@ def parse_article(
         section=section_from_url(url),
         editor=page.editor,
     )
+    return refusal.check_article(article)  # never a row with an empty title or date
 
 
 def section_from_url(url: str) -> str:

@@ -97,8 +97,12 @@ def walk_listing(
             break
         listing = read_listing(page.body, result.final_url, start_page + pages_fetched - 1)
         if not listing.items:
+            # The first page's node id may be wrong (it is not confirmed) or its layout changed:
+            # name the knob rather than report a day of 0 articles.
             errors.append(
-                f"listing page {pages_fetched} ({url}) has no article links: layout changed?"
+                f"listing {url} has no article links: check `wire_listing_path`"
+                if pages_fetched == 1
+                else f"listing page {pages_fetched} ({url}) has no article links: layout changed?"
             )
             break
         seen.extend(listing.items)

@@ -37,7 +37,7 @@ DEFECT_STAGE: dict[str, str] = {
     "not_an_article": "parse",
     "published_out_of_window": "validate",
     "markup_in_body": "validate",
-    "title_missing": "validate",
+    "title_missing": "parse",  # the adapter refuses an empty h1#title (issue 17)
 }
 
 ENDITEM_TRAILER = re.compile(r"\s*\bEnditem$")
