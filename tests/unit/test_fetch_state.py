@@ -343,3 +343,21 @@ def test_days_walked_through_and_remembered(schema: Engine) -> None:
     memory.remember_days_walked(schema, FEED, [DAY])
     assert memory.remembered_day(schema, FEED, DAY) == [seen[1], seen[2]]
     assert memory.remembered_day(schema, FEED, dt.date(2020, 12, 24)) is None
+
+
+def test_a_url_that_answers_resolves_its_open_fetch_reject(schema: Engine) -> None:
+    from wire_ingest.models import Rejection
+    from wire_ingest.warehouse import load
+
+    urls = ["http://h/a.htm", "http://h/b.htm"]
+    load.record_rejections(
+        schema,
+        [Rejection(feed=FEED, url=u, stage="fetch", reason="http_503", message="x") for u in urls],
+        run_id="run-1",
+        target_day=DAY,
+    )
+    outcomes = [FetchOutcome(result(urls[0])), failed(urls[1], "HTTP 503", status=503)]
+    record_outcomes(schema, outcomes, feed=FEED, day=DAY, run_id="run-2", max_runs=3)
+    with schema.connect() as conn:
+        still_open = conn.execute(sa.select(tables.article_rejects.c.url)).scalars().all()
+    assert still_open == [urls[1]]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from wire_ingest.models import FailureKind, FetchOutcome
 from wire_ingest.warehouse.engines import chunks, dialect_insert, write_transaction
-from wire_ingest.warehouse.tables import fetch_state
+from wire_ingest.warehouse.tables import article_rejects, fetch_state
 
 # Fetch state statuses: `fetched` = body landed, run not finished yet; `done` = its run finished,
 # so a later run may ask conditionally; `failed` = tried again by later runs; `given_up` = never.
@@ -164,6 +164,14 @@ def record_outcomes(
             ),
             rows,
         )
+        # A URL that answered now resolves its earlier fetch reject: `article_rejects` holds only
+        # what is still open, so a recovered page is not listed next to the open failures.
+        answered = sorted(url for url, o in by_url.items() if o.result.ok)
+        r = article_rejects
+        for chunk in chunks(answered):
+            conn.execute(
+                sa.delete(r).where(r.c.feed == feed, r.c.stage == "fetch", r.c.url.in_(chunk))
+            )
     return failures
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -117,3 +118,51 @@ def _collect_known(
             content_hash=row.content_hash,
             duplicate_of=row.duplicate_of,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DayHoldings:
+    """A day's rows outside a batch: loaded articles, open validate rejects (and how many of
+    those earlier successful runs judged), so the gate can judge the whole day."""
+
+    loaded: int
+    open_rejects: int
+    judged_loaded: int
+    judged_rejects: int
+
+    @property
+    def judged_share(self) -> float:
+        """The reject share the day had after the earlier successful runs."""
+        total = self.judged_loaded + self.judged_rejects
+        return self.judged_rejects / total if total else 0.0
+
+
+def day_holdings(
+    engine: Engine, feed: str, day: dt.date, *, batch_urls: Iterable[str]
+) -> DayHoldings:
+    """Count the day's articles and open validate rejects whose URLs the batch does not judge.
+
+    An article belongs to the day by its published or page date; a reject by its target day.
+    """
+    batch = set(batch_urls)
+    a, r, runs = articles, article_rejects, ingest_runs
+    loaded_query = sa.select(a.c.url, a.c.canonical_url).where(
+        a.c.feed == feed, sa.or_(a.c.published_date == day, a.c.page_date == day)
+    )
+    rejects_query = (
+        sa.select(r.c.url, runs.c.status)
+        .select_from(r.outerjoin(runs, runs.c.run_id == r.c.run_id))
+        .where(r.c.feed == feed, r.c.target_day == day, r.c.stage == "validate")
+    )
+    with engine.connect() as conn:
+        loaded = [
+            row for row in conn.execute(loaded_query) if not {row.url, row.canonical_url} & batch
+        ]
+        rejects = [row for row in conn.execute(rejects_query) if row.url not in batch]
+    return DayHoldings(
+        loaded=len(loaded),
+        open_rejects=len(rejects),
+        # Every loaded article was judged by the run that loaded it (load runs only after the gate).
+        judged_loaded=len(loaded),
+        judged_rejects=sum(1 for row in rejects if row.status == "success"),
+    )
