@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wire_ingest import settings, sources
-from wire_ingest.landing import LandedPage, safe_key
+from wire_ingest.landing import Kind, LandedPage, safe_key
 from wire_ingest.models import Article, FetchResult, ListingItem, Rejection, RunContext
 from wire_ingest.workfiles import (
     all_rejects,
@@ -77,6 +77,7 @@ def discover_step(
 
     source = sources.get_source(ctx.feed)
     fs = fetch_settings or source.fetch_settings()
+    _remove_stale_temps(ctx, "listing")
     engine = _engine(ctx)
     try:
         found = discover_day(
@@ -140,6 +141,7 @@ def fetch_step(
         log.info("reprocess: %d landed article files for %s", len(files), ctx.target_day)
         return {"path": files, "count": len(files)}
     fs = fetch_settings or sources.get_source(ctx.feed).fetch_settings()
+    _remove_stale_temps(ctx, "articles")
     discovered = [ListingItem(**row).url for row in read_jsonl(discovered_path)]
     engine = _engine(ctx)
     try:
@@ -206,6 +208,17 @@ def fetch_step(
         len(given_up),
     )
     return {"path": warc_url, "count": counts["fetched"]}
+
+
+def _remove_stale_temps(ctx: RunContext, kind: Kind) -> None:
+    """A killed earlier attempt left its unfinished landing file behind: nothing else removes it."""
+    from wire_ingest import landing
+
+    removed = landing.remove_stale_temps(
+        ctx.landing_url, ctx.feed, ctx.target_day, kind, safe_key(ctx.run_id)
+    )
+    if removed:
+        log.info("landing: removed %d stale temp files: %s", len(removed), ", ".join(removed))
 
 
 def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from wire_ingest.warehouse.engines import chunks
 from wire_ingest.warehouse.load import IngestRun
-from wire_ingest.warehouse.tables import article_rejects, articles, ingest_runs
+from wire_ingest.warehouse.tables import article_rejects, articles, fetch_state, ingest_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +166,21 @@ def day_holdings(
         judged_loaded=len(loaded),
         judged_rejects=sum(1 for row in rejects if row.status == "success"),
     )
+
+
+def day_raw_refs(engine: Engine, feed: str, day: dt.date) -> dict[str, list[str]]:
+    """Every raw_ref a day's rows hold, per table (articles by published or page date, rejects
+    and fetch state by target day)."""
+    a, r, f = articles, article_rejects, fetch_state
+    queries = {
+        "articles": sa.select(a.c.raw_ref).where(
+            a.c.feed == feed, sa.or_(a.c.published_date == day, a.c.page_date == day)
+        ),
+        "article_rejects": sa.select(r.c.raw_ref).where(r.c.feed == feed, r.c.target_day == day),
+        "fetch_state": sa.select(f.c.raw_ref).where(f.c.feed == feed, f.c.target_day == day),
+    }
+    with engine.connect() as conn:
+        return {
+            name: sorted(ref for ref in conn.execute(query).scalars() if ref)
+            for name, query in queries.items()
+        }
