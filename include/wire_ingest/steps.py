@@ -7,7 +7,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wire_ingest import settings, sources
 from wire_ingest.landing import Kind, LandedPage, safe_key
@@ -23,6 +23,9 @@ from wire_ingest.workfiles import (
     work_path,
     write_jsonl,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +438,7 @@ def load_step(
     """
     from wire_ingest.dedupe import exact, stories
     from wire_ingest.warehouse import fetch_state, load
+    from wire_ingest.warehouse.engines import write_transaction
 
     validated = [Article.from_dict(row) for row in read_jsonl(validated_path)]
     if dry_run:
@@ -452,30 +456,36 @@ def load_step(
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = exact.dedupe_with_warehouse(engine, validated)
-        counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
         fetched = work_path(ctx, "fetched.jsonl")
-        if fetched.exists():  # the run reached its end: what it fetched may be asked conditionally
-            done = [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
-            fetch_state.mark_done(engine, ctx.feed, done)
-        if final.stories is not None:
-            stories.record_stories(engine, final.stories)  # the LSH index and merged stories
+        done = (  # what the run fetched may be asked conditionally once the run is loaded
+            [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
+            if fetched.exists()
+            else []
+        )
+        # One transaction for the rows and everything derived from them (the story index, the
+        # fetch state "done" that makes later runs ask conditionally, the rejects and the run's
+        # row): a crash leaves all or nothing, so a re-run answered 304 never misses a part.
+        with write_transaction(engine) as conn:
+            counts = load.load_articles(conn, final.articles, run_id=ctx.run_id)
+            fetch_state.mark_done(conn, ctx.feed, done)
+            if final.stories is not None:
+                stories.record_stories(conn, final.stories)  # the LSH index and merged stories
+            save_counts(
+                ctx,
+                "load",
+                {
+                    "loaded": len(final.articles),
+                    "inserted": counts.inserted,
+                    "updated": counts.updated,
+                    "duplicates": final.duplicates,
+                },
+            )
+            summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id, bind=conn)
     finally:
         engine.dispose()
-    articles = final.articles
-    save_counts(
-        ctx,
-        "load",
-        {
-            "loaded": len(articles),
-            "inserted": counts.inserted,
-            "updated": counts.updated,
-            "duplicates": final.duplicates,
-        },
-    )
-    summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id)
     log.info(
         "load: %d loaded (%d new, %d updated, %d unchanged)",
-        len(articles),
+        len(final.articles),
         counts.inserted,
         counts.updated,
         counts.unchanged,
@@ -484,33 +494,47 @@ def load_step(
 
 
 def record_rejects_and_run(
-    ctx: RunContext, *, status: str, message: str = "", dag_id: str | None = None
+    ctx: RunContext,
+    *,
+    status: str,
+    message: str = "",
+    dag_id: str | None = None,
+    bind: Connection | None = None,
 ) -> dict[str, Any]:
-    """Write the run's rejects and its ``ingest_runs`` row; return the run's counts."""
+    """Write the run's rejects and its ``ingest_runs`` row; return the run's counts.
+
+    `bind`: a connection in the caller's transaction (the load's); else a transaction of its own.
+    """
     import datetime as dt
 
     from wire_ingest.warehouse import load, tables
+    from wire_ingest.warehouse.engines import write_transaction
 
+    if bind is None:
+        engine = _engine(ctx)
+        try:
+            with write_transaction(engine) as conn:
+                return record_rejects_and_run(
+                    ctx, status=status, message=message, dag_id=dag_id, bind=conn
+                )
+        finally:
+            engine.dispose()
     rejections = all_rejects(ctx)
     counts = load_counts(ctx)
     counts["rejected"] = len(rejections)
-    engine = _engine(ctx)
-    try:
-        load.record_rejections(engine, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
-        run = load.IngestRun(
-            run_id=ctx.run_id,
-            dag_id=dag_id or sources.get_source(ctx.feed).dag,
-            feed=ctx.feed,
-            target_day=ctx.target_day,
-            status=status,
-            started_at=started_at(ctx),
-            finished_at=dt.datetime.now(dt.UTC),
-            message="; ".join(m for m in (message, run_notes(ctx)) if m),
-            **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
-        )
-        load.record_run(engine, run)
-    finally:
-        engine.dispose()
+    load.record_rejections(bind, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
+    run = load.IngestRun(
+        run_id=ctx.run_id,
+        dag_id=dag_id or sources.get_source(ctx.feed).dag,
+        feed=ctx.feed,
+        target_day=ctx.target_day,
+        status=status,
+        started_at=started_at(ctx),
+        finished_at=dt.datetime.now(dt.UTC),
+        message="; ".join(m for m in (message, run_notes(ctx)) if m),
+        **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
+    )
+    load.record_run(bind, run)
     summary: dict[str, Any] = {k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS}
     summary.update(status=status, target_day=ctx.target_day.isoformat())
     return summary

@@ -74,3 +74,131 @@ def test_a_cleared_run_keeps_every_raw_page_readable(
     capsys.readouterr()
     assert cli.main(["check-landing", "--day", DAY.isoformat(), "--warehouse", sqlite_url]) == 0
     assert f"articles: {first['loaded']} raw_refs, 0 unresolved" in capsys.readouterr().out
+
+
+# Columns that say when or by which run a row was written, or how often a URL was asked: they
+# differ between any two runs. Everything else must match a clean run's.
+VOLATILE = {
+    "first_seen_at",
+    "last_seen_at",
+    "first_run_id",
+    "last_run_id",
+    "run_id",
+    "rejected_at",
+    "last_fetched_at",
+    "attempts",
+    "raw_ref",
+    "started_at",
+    "finished_at",
+    "walked_at",
+    "id",
+    "step_seconds",
+    "listing_pages",
+}
+COMPARED = (
+    tables.articles,
+    tables.article_lsh_buckets,
+    tables.article_rejects,
+    tables.fetch_state,
+    tables.ingest_runs,
+    tables.listing_items_seen,
+    tables.listing_days_walked,
+)
+
+
+def _table_state(warehouse_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    state = {}
+    for table in COMPARED:
+        rows = [
+            tuple(sorted((k, repr(v)) for k, v in row.items() if k not in VOLATILE))
+            for row in _rows(warehouse_url, table)
+        ]
+        state[table.name] = sorted(rows)
+    return state
+
+
+def _day_refs(warehouse_url: str) -> list[str]:
+    engine = engines.make_engine(warehouse_url)
+    try:
+        refs = queries.day_raw_refs(engine, "china_org_cn", DAY)
+    finally:
+        engine.dispose()
+    return [r for table in refs.values() for r in table]
+
+
+# (what the run had just done when it was killed, the call, its nth call)
+KILL_POINTS = [
+    ("listing landed, memory not yet", "wire_ingest.landing:LandingWriter.close", 1),
+    ("discover done", "wire_ingest.steps:discover_step", 1),
+    ("articles landed, fetch state not yet", "wire_ingest.landing:LandingWriter.close", 2),
+    ("fetch done", "wire_ingest.steps:fetch_step", 1),
+    ("parse_dedupe done", "wire_ingest.steps:parse_dedupe_step", 1),
+    ("validate done", "wire_ingest.steps:validate_step", 1),
+    ("articles written, uncommitted", "wire_ingest.warehouse.load:load_articles", 1),
+    ("marked done, uncommitted", "wire_ingest.warehouse.fetch_state:mark_done", 1),
+    ("story index written, uncommitted", "wire_ingest.dedupe.stories:record_stories", 1),
+    ("run row written, uncommitted", "wire_ingest.warehouse.load:record_run", 1),
+]
+
+
+@pytest.fixture(scope="module")
+def clean_state(
+    small_site: RunningSite, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The tables after one clean run of the day."""
+    tmp_path = tmp_path_factory.mktemp("clean")
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+        patch.setenv("WIRE_MAX_RPS", "0")
+        summary = steps.run_day(_ctx(small_site, tmp_path, url, "clean"))
+    assert summary["status"] == "success"
+    state = _table_state(url)
+    assert state["article_lsh_buckets"], "the clean run indexed its stories"
+    return state
+
+
+@pytest.mark.parametrize(("point", "target", "nth"), KILL_POINTS, ids=[p[0] for p in KILL_POINTS])
+def test_sigkill_at_a_stage_boundary_then_a_rerun_equals_a_clean_run(
+    small_site: RunningSite,
+    clean_state: dict[str, list[tuple[Any, ...]]],
+    tmp_path: Path,
+    sqlite_url: str,
+    point: str,
+    target: str,
+    nth: int,
+) -> None:
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from wire_ingest.warehouse import migrations
+
+    engine = engines.make_engine(sqlite_url)
+    migrations.migrate(engine)
+    engine.dispose()
+    spec = {
+        "run_id": "killed",
+        "day": DAY.isoformat(),
+        "base_url": small_site.base_url,
+        "warehouse": sqlite_url,
+        "landing": (tmp_path / "landing").as_uri(),
+        "kill": target,
+        "nth": nth,
+    }
+    crashed = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("crash_point.py")), json.dumps(spec)],
+        env={**os.environ, "WIRE_DATA_DIR": str(tmp_path / "data"), "WIRE_MAX_RPS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    summary = steps.run_day(_ctx(small_site, tmp_path, sqlite_url, "rerun"))
+    assert summary["status"] == "success"
+    assert _table_state(sqlite_url) == clean_state, point
+    assert landing.unresolved_refs(_day_refs(sqlite_url)) == []
+    day_dir = tmp_path / "landing" / "source=china_org_cn" / f"date={DAY.isoformat()}"
+    assert not [p.name for p in day_dir.iterdir() if p.name.endswith(".tmp")]

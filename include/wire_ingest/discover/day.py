@@ -21,6 +21,7 @@ from wire_ingest.landing import LandingWriter
 from wire_ingest.models import ListingItem, Rejection
 from wire_ingest.settings import FetchSettings
 from wire_ingest.sources import Source
+from wire_ingest.warehouse.engines import write_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def discover_day(
     items: dict[str, ListingItem] = {}
     pages = 0
     errors: list[str] = []
+    seen: list[tuple[list[ListingItem], list[dt.date]]] = []
     with (
         make_session(settings) as session,
         LandingWriter(landing_url, source.name, day, "listing", run_key) as writer,
@@ -98,16 +100,24 @@ def discover_day(
                     again, pages_fetched=found.pages_fetched + again.pages_fetched
                 )
                 start_url = None
-            memory.remember_listing(engine, source.name, found.seen)
-            if not found.errors:
-                walked = memory.days_walked_through(
+            walked = (
+                memory.days_walked_through(
                     found.seen, target_day=day, from_first_page=start_url is None
                 )
-                memory.remember_days_walked(engine, source.name, walked)
+                if not found.errors
+                else []
+            )
+            seen.append((found.seen, walked))
             for item in found.items:
                 items.setdefault(urls.same_url_key(item.url), item)
             pages += found.pages_fetched
             errors.extend(found.errors)
+    # Remembered only once the listing pages are landed, and in one transaction: a crash before
+    # leaves nothing remembered, so the next run walks (and lands) the listing again.
+    with write_transaction(engine) as conn:
+        for listing_seen, walked in seen:
+            memory.remember_listing(conn, source.name, listing_seen)
+            memory.remember_days_walked(conn, source.name, walked)
     return _guarded(source, base_url, DiscoveryResult(list(items.values()), pages, errors))
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wire_ingest.models import FailureKind, FetchOutcome
-from wire_ingest.warehouse.engines import chunks, dialect_insert, write_transaction
+from wire_ingest.warehouse.engines import Bind, chunks, dialect_insert, write_transaction
 from wire_ingest.warehouse.tables import article_rejects, fetch_state
 
 # Fetch state statuses: `fetched` = body landed, run not finished yet; `done` = its run finished,
@@ -175,7 +175,7 @@ def record_outcomes(
     return failures
 
 
-def mark_done(engine: Engine, feed: str, urls: Iterable[str]) -> int:
+def mark_done(engine: Bind, feed: str, urls: Iterable[str]) -> int:
     """The run that fetched these URLs finished: later runs may ask for them conditionally."""
     wanted = sorted(set(urls))
     t = fetch_state
