@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class FetchFailedError(RuntimeError):
+    """The day's pages could not be fetched (an outage, or nothing to fetch): the run stops in
+    `fetch`, naming the cause, instead of failing later as if the data were bad."""
+
+
 def _timed(step: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Add the step's own wall seconds to what it returns (`step_seconds`): the work a task did,
     apart from the orchestrator's start-up and bookkeeping around it (see `make bench`)."""
@@ -98,9 +103,9 @@ def discover_step(
         engine.dispose()
     save_rejects(ctx, "discover", found.refused)
     if found.errors and not found.items:
-        raise RuntimeError(
-            f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
-        )
+        message = f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
+        record_rejects_and_run(ctx, status="failed", message=message)
+        raise RuntimeError(message)
     items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = work_path(ctx, "discovered.jsonl")
     count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
@@ -188,6 +193,7 @@ def fetch_step(
             run_id=ctx.run_id,
             max_runs=fs.max_fetch_runs,
         )
+        day_failures = fetch_state.day_failures(engine, ctx.feed, ctx.target_day)
     finally:
         engine.dispose()
     results = [o.result for o in outcomes]
@@ -210,7 +216,32 @@ def fetch_step(
         counts["fetch_failed"],
         len(given_up),
     )
+    failure = _fetch_failure(ctx, discovered, day_failures)
+    if failure:
+        # The rejects and the run's row are recorded first: the failure is visible in the
+        # warehouse, and a retry of `fetch` redoes the fetch.
+        record_rejects_and_run(ctx, status="failed", message=failure)
+        raise FetchFailedError(failure)
     return {"path": warc_url, "count": counts["fetched"]}
+
+
+def _fetch_failure(ctx: RunContext, discovered: list[str], failures: Any) -> str:
+    """Why the fetch must fail the run, or "" when it need not."""
+    if not discovered and failures.total == 0:
+        return (
+            f"discovery found no articles for {ctx.target_day} ({ctx.feed}): "
+            "the listing had none for the day"
+        )
+    limit = settings.max_fetch_failure_share()
+    if failures.share <= limit:
+        return ""
+    causes = ", ".join(f"{reason} x{n}" for reason, n in failures.reasons.items())
+    example = f"; e.g. {failures.example}" if failures.example else ""
+    return (
+        f"fetch failed for {failures.failed} of {failures.total} article pages of "
+        f"{ctx.target_day} ({ctx.feed}, {failures.share:.1%}; the limit "
+        f"WIRE_MAX_FETCH_FAILURE_SHARE is {limit:.1%}): {causes}{example}"
+    )
 
 
 def _remove_stale_temps(ctx: RunContext, kind: Kind) -> None:

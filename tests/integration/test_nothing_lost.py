@@ -202,3 +202,66 @@ def test_sigkill_at_a_stage_boundary_then_a_rerun_equals_a_clean_run(
     assert landing.unresolved_refs(_day_refs(sqlite_url)) == []
     day_dir = tmp_path / "landing" / "source=china_org_cn" / f"date={DAY.isoformat()}"
     assert not [p.name for p in day_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_with_the_site_down_fetch_fails_naming_the_cause(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wire_ingest.settings import FetchSettings
+
+    site = build_site(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1), per_day=30)
+    with start_in_thread(site) as running:
+        first = steps.run_day(_ctx(running, tmp_path, sqlite_url, "before-the-outage"))
+        base_url = running.base_url
+    assert first["status"] == "success"
+    # The site is down now. The day's listing is remembered, so discovery needs no network and
+    # every article page fails: the run stops in fetch, not later as a data-quality failure.
+    fast = FetchSettings(
+        max_requests_per_second=0,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        backoff_factor=0.01,
+        backoff_jitter=0.0,
+        max_attempts=2,
+    )
+    ctx = plan.plan_run(
+        run_id="during-the-outage",
+        target_day=DAY,
+        base_url=base_url,
+        warehouse_url=sqlite_url,
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    discovered = steps.discover_step(ctx, fetch_settings=fast)
+    assert discovered["count"] == first["discovered"]
+    # Force every page to be asked again (as after a crash before load): none can answer.
+    engine = engines.make_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(tables.fetch_state).values(status="fetched"))
+    finally:
+        engine.dispose()
+    with pytest.raises(steps.FetchFailedError) as raised:
+        steps.fetch_step(ctx, discovered["path"], fetch_settings=fast)
+    message = str(raised.value)
+    total = first["discovered"]
+    assert message.startswith(
+        f"fetch failed for {total} of {total} article pages of {DAY} (china_org_cn, 100.0%; "
+        "the limit WIRE_MAX_FETCH_FAILURE_SHARE is 20.0%): "
+    ), message
+    assert "robots_unavailable x" in message and "robots.txt unavailable for 127.0.0.1" in message
+    runs = {r["run_id"]: r for r in _rows(sqlite_url, tables.ingest_runs)}
+    assert runs["during-the-outage"]["status"] == "failed"
+    assert runs["during-the-outage"]["message"] == message
+    assert runs["during-the-outage"]["fetch_failed"] == total
+    rejects = _rows(sqlite_url, tables.article_rejects)
+    assert sum(r["stage"] == "fetch" for r in rejects) == total
+
+
+def test_a_listing_without_articles_for_the_day_fails_fetch(
+    small_site: RunningSite, tmp_path: Path, sqlite_url: str
+) -> None:
+    ctx = _ctx(small_site, tmp_path, sqlite_url, "empty")
+    discovered = steps.discover_step(ctx, max_pages=0)
+    assert discovered["count"] == 0
+    with pytest.raises(steps.FetchFailedError, match="discovery found no articles for 2020-12-23"):
+        steps.fetch_step(ctx, discovered["path"])

@@ -189,3 +189,44 @@ def mark_done(engine: Bind, feed: str, urls: Iterable[str]) -> int:
             )
             done += conn.execute(update).rowcount
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class DayFetchFailures:
+    """How the day's article URLs stand after a fetch: how many are failed or given up, of all."""
+
+    failed: int
+    total: int
+    reasons: dict[str, int]  # error_reason -> URLs, most frequent first
+    example: str | None  # one failure's error, to name the cause
+
+    @property
+    def share(self) -> float:
+        return self.failed / self.total if self.total else 0.0
+
+
+def day_failures(engine: Engine, feed: str, day: dt.date) -> DayFetchFailures:
+    """The day's fetch failures over every URL of the day the fetch state knows."""
+    t = fetch_state
+    query = sa.select(t.c.status, t.c.error_reason, t.c.last_error).where(
+        t.c.feed == feed, t.c.target_day == day
+    )
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+    failed = [row for row in rows if row.status in (FAILED, GIVEN_UP)]
+    reasons: dict[str, int] = {}
+    for row in failed:
+        reasons[row.error_reason or "fetch_error"] = (
+            reasons.get(row.error_reason or "fetch_error", 0) + 1
+        )
+    ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    top = next(iter(ordered), None)
+    example = next(
+        (
+            row.last_error
+            for row in failed
+            if (row.error_reason or "fetch_error") == top and row.last_error
+        ),
+        None,
+    )
+    return DayFetchFailures(len(failed), len(rows), ordered, example)

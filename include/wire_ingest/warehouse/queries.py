@@ -71,6 +71,17 @@ def latest_runs(engine: Engine, *, limit: int = 3) -> list[IngestRun]:
         return [IngestRun(**dict(row._mapping)) for row in conn.execute(query)]
 
 
+def find_run(engine: Engine, run_id: str) -> IngestRun | None:
+    """The `ingest_runs` row of one run, or None."""
+    names = [f.name for f in dataclasses.fields(IngestRun)]
+    query = sa.select(*(ingest_runs.c[name] for name in names)).where(
+        ingest_runs.c.run_id == run_id
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return IngestRun(**dict(row._mapping)) if row is not None else None
+
+
 def reject_reasons(engine: Engine) -> dict[tuple[str, str], int]:
     """How many unresolved rejects there are per (stage, reason)."""
     query = sa.select(article_rejects.c.stage, article_rejects.c.reason, sa.func.count()).group_by(
