@@ -265,3 +265,29 @@ def test_a_listing_without_articles_for_the_day_fails_fetch(
     assert discovered["count"] == 0
     with pytest.raises(steps.FetchFailedError, match="discovery found no articles for 2020-12-23"):
         steps.fetch_step(ctx, discovered["path"])
+
+
+def test_a_stalled_or_corrupt_body_gets_its_own_reason(tmp_path: Path) -> None:
+    from wire_ingest.http.fetcher import fetch_urls
+    from wire_ingest.http.ratelimit import RateLimiter
+    from wire_ingest.settings import FetchSettings
+    from wiresim.faults import FaultPlan
+
+    site = build_site(DAY, DAY, per_day=30)
+    plan_ = FaultPlan(modes=("stall_body", "corrupt_gzip"), slow_seconds=1.5)
+    one_try = FetchSettings(
+        max_requests_per_second=0, read_timeout=0.5, max_attempts=1, obey_robots=False
+    )
+    with start_in_thread(site, faults=plan_) as running:
+        victims = {e["fault"]: e["url"] for e in running.answer_key() if e["fault"]}
+        with landing.LandingWriter(
+            (tmp_path / "landing").as_uri(), "china_org_cn", DAY, "articles", "r"
+        ) as writer:
+            outcomes = fetch_urls(
+                [victims["stall_body"], victims["corrupt_gzip"]],
+                settings=one_try,
+                writer=writer,
+                limiter=RateLimiter(0),
+            )
+    reasons = [o.failure.reason if o.failure else None for o in outcomes]
+    assert reasons == ["read_timeout", "bad_gzip"], [o.result.error for o in outcomes]

@@ -60,7 +60,16 @@ def failed(url: str, error: str, status: int | None = None, attempts: int = 4) -
         (410, "HTTP 410 Gone", "http_410", True),
         (503, "HTTP 503 Service Unavailable", "http_503", False),
         (429, "HTTP 429 Too Many Requests", "http_429", False),
-        (None, "timeout: Read timed out. (read timeout=1.0)", "timeout", False),
+        (None, "timeout: Read timed out. (read timeout=1.0)", "read_timeout", False),
+        (None, "timeout: Connection to h timed out. (connect timeout=1)", "timeout", False),
+        (
+            200,
+            "ContentDecodingError: ('Received response with content-encoding: gzip, but "
+            "failed to decode it.', error('Error -3 while decompressing data: incorrect "
+            "header check'))",
+            "bad_gzip",
+            False,
+        ),
         (None, "connection error: [Errno 111] Connection refused", "connection_error", False),
         (
             200,

@@ -127,7 +127,14 @@ def _guarded(source: Source, base_url: str, found: DiscoveryResult) -> DayDiscov
     hosts = source.hosts_for(base_url)
     kept: list[ListingItem] = []
     refused: list[Rejection] = []
-    for item in found.items:
+    keys: set[str] = set()
+    for listed in found.items:
+        # The page is fetched once, without the tracking parameters a link may carry.
+        item = dataclasses.replace(listed, url=urls.without_tracking(listed.url))
+        key = urls.same_url_key(item.url)
+        if key in keys:
+            continue
+        keys.add(key)
         reason = link_refusal(item.url, allowed_hosts=hosts, local_source=local)
         if reason is None:
             kept.append(item)
