@@ -193,7 +193,10 @@ def fetch_step(
             run_id=ctx.run_id,
             max_runs=fs.max_fetch_runs,
         )
-        day_failures = fetch_state.day_failures(engine, ctx.feed, ctx.target_day)
+        given_up_now = [url for url, f in failures.items() if f.given_up_reason is not None]
+        day_failures = fetch_state.day_failures(
+            engine, ctx.feed, ctx.target_day, given_up_now=given_up_now
+        )
     finally:
         engine.dispose()
     results = [o.result for o in outcomes]

@@ -370,3 +370,21 @@ def test_a_url_that_answers_resolves_its_open_fetch_reject(schema: Engine) -> No
     with schema.connect() as conn:
         still_open = conn.execute(sa.select(tables.article_rejects.c.url)).scalars().all()
     assert still_open == [urls[1]]
+
+
+def test_day_failures_count_retries_and_fresh_give_ups_not_old_ones(schema: Engine) -> None:
+    from wire_ingest.warehouse.fetch_state import day_failures
+
+    outcomes = [
+        FetchOutcome(result("http://h/ok.htm")),
+        failed("http://h/down.htm", "connection error: [Errno 111] Connection refused"),
+        failed("http://h/gone.htm", "HTTP 404 Not Found", status=404),
+    ]
+    record_outcomes(schema, outcomes, feed=FEED, day=DAY, run_id="run-1", max_runs=3)
+    fresh = day_failures(schema, FEED, DAY, given_up_now=["http://h/gone.htm"])
+    assert (fresh.failed, fresh.total) == (2, 3)
+    assert fresh.reasons == {"connection_error": 1, "http_404": 1}
+    assert fresh.example is not None and "Connection refused" in fresh.example
+    # A later fetch skips the given-up URL: judged by the earlier run, it no longer counts.
+    later = day_failures(schema, FEED, DAY)
+    assert (later.failed, later.total, later.reasons) == (1, 3, {"connection_error": 1})

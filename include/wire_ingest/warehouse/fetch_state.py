@@ -205,15 +205,22 @@ class DayFetchFailures:
         return self.failed / self.total if self.total else 0.0
 
 
-def day_failures(engine: Engine, feed: str, day: dt.date) -> DayFetchFailures:
-    """The day's fetch failures over every URL of the day the fetch state knows."""
+def day_failures(
+    engine: Engine, feed: str, day: dt.date, *, given_up_now: Iterable[str] = ()
+) -> DayFetchFailures:
+    """The day's fetch failures over every URL of the day the fetch state knows: URLs still to
+    retry, and those given up by this fetch (`given_up_now`). URLs an earlier fetch gave up on
+    were judged then: they count among the day's URLs, not against it."""
     t = fetch_state
-    query = sa.select(t.c.status, t.c.error_reason, t.c.last_error).where(
+    query = sa.select(t.c.url, t.c.status, t.c.error_reason, t.c.last_error).where(
         t.c.feed == feed, t.c.target_day == day
     )
     with engine.connect() as conn:
         rows = list(conn.execute(query))
-    failed = [row for row in rows if row.status in (FAILED, GIVEN_UP)]
+    now = set(given_up_now)
+    failed = [
+        row for row in rows if row.status == FAILED or (row.status == GIVEN_UP and row.url in now)
+    ]
     reasons: dict[str, int] = {}
     for row in failed:
         reasons[row.error_reason or "fetch_error"] = (
