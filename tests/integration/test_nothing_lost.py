@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from wire_ingest import cli, landing, plan, steps
-from wire_ingest.warehouse import engines, queries, tables
+from wire_ingest.warehouse import engines, migrations, queries, tables
 from wiresim.generate import build_site
 from wiresim.server import RunningSite, start_in_thread
 
@@ -141,29 +142,57 @@ KILL_POINTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def clean_state(
-    small_site: RunningSite, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, list[tuple[Any, ...]]]:
-    """The tables after one clean run of the day."""
-    tmp_path = tmp_path_factory.mktemp("clean")
-    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
-        patch.setenv("WIRE_MAX_RPS", "0")
-        summary = steps.run_day(_ctx(small_site, tmp_path, url, "clean"))
-    assert summary["status"] == "success"
-    state = _table_state(url)
-    assert state["article_lsh_buckets"], "the clean run indexed its stories"
-    return state
+# The tables after one clean run of the day, per dialect (a run's rows read back alike only
+# within one dialect: JSON and dates come back in each dialect's own way).
+_CLEAN: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+
+
+def _clean_state(
+    site: RunningSite, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+    dialect: str,
+) -> dict[str, list[tuple[Any, ...]]]:  # fmt: skip
+    if dialect not in _CLEAN:
+        tmp_path = tmp_path_factory.mktemp(f"clean-{dialect}")
+        schema = f"wire_clean_{uuid.uuid4().hex}"
+        admin = None
+        if dialect == "sqlite":
+            url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+        else:  # a schema of its own, dropped once its tables are read
+            server = request.getfixturevalue("postgres_url")
+            admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            url = (
+                sa.make_url(server)
+                .update_query_dict({"options": f"-csearch_path={schema}"})
+                .render_as_string(hide_password=False)
+            )
+        try:
+            engine = engines.make_engine(url)
+            migrations.migrate(engine)
+            engine.dispose()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("WIRE_DATA_DIR", str(tmp_path / "data"))
+                patch.setenv("WIRE_MAX_RPS", "0")
+                summary = steps.run_day(_ctx(site, tmp_path, url, "clean"))
+            assert summary["status"] == "success"
+            _CLEAN[dialect] = _table_state(url)
+        finally:
+            if admin is not None:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()
+        assert _CLEAN[dialect]["article_lsh_buckets"], "the clean run indexed its stories"
+    return _CLEAN[dialect]
 
 
 @pytest.mark.parametrize(("point", "target", "nth"), KILL_POINTS, ids=[p[0] for p in KILL_POINTS])
 def test_sigkill_at_a_stage_boundary_then_a_rerun_equals_a_clean_run(
     small_site: RunningSite,
-    clean_state: dict[str, list[tuple[Any, ...]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
     tmp_path: Path,
-    sqlite_url: str,
+    warehouse_url: str,
     point: str,
     target: str,
     nth: int,
@@ -174,16 +203,12 @@ def test_sigkill_at_a_stage_boundary_then_a_rerun_equals_a_clean_run(
     import subprocess
     import sys
 
-    from wire_ingest.warehouse import migrations
-
-    engine = engines.make_engine(sqlite_url)
-    migrations.migrate(engine)
-    engine.dispose()
+    dialect = "sqlite" if warehouse_url.startswith("sqlite") else "postgres"
     spec = {
         "run_id": "killed",
         "day": DAY.isoformat(),
         "base_url": small_site.base_url,
-        "warehouse": sqlite_url,
+        "warehouse": warehouse_url,
         "landing": (tmp_path / "landing").as_uri(),
         "kill": target,
         "nth": nth,
@@ -196,10 +221,11 @@ def test_sigkill_at_a_stage_boundary_then_a_rerun_equals_a_clean_run(
         timeout=300,
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
-    summary = steps.run_day(_ctx(small_site, tmp_path, sqlite_url, "rerun"))
+    summary = steps.run_day(_ctx(small_site, tmp_path, warehouse_url, "rerun"))
     assert summary["status"] == "success"
-    assert _table_state(sqlite_url) == clean_state, point
-    assert landing.unresolved_refs(_day_refs(sqlite_url)) == []
+    clean_state = _clean_state(small_site, tmp_path_factory, request, dialect)
+    assert _table_state(warehouse_url) == clean_state, point
+    assert landing.unresolved_refs(_day_refs(warehouse_url)) == []
     day_dir = tmp_path / "landing" / "source=china_org_cn" / f"date={DAY.isoformat()}"
     assert not [p.name for p in day_dir.iterdir() if p.name.endswith(".tmp")]
 
