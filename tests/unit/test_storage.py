@@ -291,3 +291,33 @@ def test_non_local_filesystem_uploads_on_close() -> None:
     assert landed_files(root, FEED, DAY, "articles") == [writer.url]
     assert read_landed(ref).body == b"<p>a</p>"
     fs.rm(root, recursive=True)
+
+
+def test_check_landing_exits_1_naming_a_dangling_raw_ref(
+    landing_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from wire_ingest import cli
+    from wire_ingest.warehouse import engines, load, migrations
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_validate import TARGET_DAY, make_article
+
+    with LandingWriter(landing_url, FEED, TARGET_DAY, "articles", "r1") as writer:
+        ref = writer.write_response("http://h/a.htm", 200, "OK", {}, b"a", FETCHED_AT, {})
+    dangling = f"{landing_url}/source={FEED}/date=2020-12-23/articles-gone.warc.gz#urn:uuid:1"
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = engines.make_engine(url)
+    migrations.migrate(engine)
+    load.load_articles(
+        engine,
+        [make_article(1, raw_ref=ref), make_article(2, raw_ref=dangling)],
+        run_id="r1",
+    )
+    engine.dispose()
+    args = ["check-landing", "--day", TARGET_DAY.isoformat(), "--warehouse", url]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert "articles: 2 raw_refs, 1 unresolved" in out
+    assert f"  unresolved: {dangling}" in out
