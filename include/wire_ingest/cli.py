@@ -19,6 +19,7 @@ commands:
   report    print what the warehouse holds: rows, sample titles, last runs, rejects
   replay    re-validate and reload a date range's rejects from the landing area (no network)
   reprocess parse and load a day again from its landing area only (no network)
+  check-landing  verify that every raw_ref of a day points at a landed record
 """
 
 
@@ -186,6 +187,41 @@ def _report(argv: list[str]) -> int:
     return 0
 
 
+def _check_landing(argv: list[str]) -> int:
+    """`wire-ingest check-landing --day DAY`: exit 1 when a raw_ref of the day does not resolve."""
+    from wire_ingest import landing, settings, sources
+    from wire_ingest.warehouse import engines, queries
+
+    parser = argparse.ArgumentParser(
+        prog="wire-ingest check-landing",
+        description="Verify that every raw_ref of a day (articles, rejects, fetch state) resolves.",
+    )
+    parser.add_argument(
+        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "--source",
+        type=sources.declared_source,
+        default=sources.DEFAULT_SOURCE,
+        help=f"a source declared in sources.toml (default {sources.DEFAULT_SOURCE})",
+    )
+    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    args = parser.parse_args(argv)
+    engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
+    try:
+        refs = queries.day_raw_refs(engine, args.source.name, args.day)
+    finally:
+        engine.dispose()
+    failed = 0
+    for table, table_refs in refs.items():
+        missing = landing.unresolved_refs(table_refs)
+        failed += len(missing)
+        print(f"{table}: {len(table_refs)} raw_refs, {len(missing)} unresolved")
+        for ref in missing:
+            print(f"  unresolved: {ref}")
+    return 1 if failed else 0
+
+
 def _read_page(path: Path) -> bytes:
     import gzip
 
@@ -264,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(rest)
     if command == "reprocess":
         return _reprocess(rest)
+    if command == "check-landing":
+        return _check_landing(rest)
     if command == "replay":
         from wire_ingest import replay
 

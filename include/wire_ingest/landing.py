@@ -1,7 +1,8 @@
-"""The raw landing area: one gzip WARC per (feed, day, kind, run), on any fsspec filesystem."""
+"""The raw landing area: immutable gzip WARC files per (feed, day, kind, run, attempt) on fsspec."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.message
 import io
@@ -11,7 +12,7 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -61,13 +62,65 @@ def day_dir_url(landing_url: str, feed: str, day: dt.date) -> str:
 
 
 def landing_file_url(
-    landing_url: str, feed: str, day: dt.date, kind: Kind, run_id: str, part: str = ""
+    landing_url: str,
+    feed: str,
+    day: dt.date,
+    kind: Kind,
+    run_id: str,
+    part: str = "",
+    stamp: str = "",
 ) -> str:
-    """`{landing_url}/source={feed}/date={day}/{kind}-{run_key}[-{part}].warc.gz`."""
+    """`{landing_url}/source={feed}/date={day}/{kind}-{run_key}[-{part}][-{stamp}].warc.gz`."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    suffix = f"-{safe_key(part)}" if part else ""
+    suffix = "".join(f"-{safe_key(x)}" for x in (part, stamp) if x)
     return f"{day_dir_url(landing_url, feed, day)}/{kind}-{safe_key(run_id)}{suffix}.warc.gz"
+
+
+def attempt_stamp(now: dt.datetime | None = None) -> str:
+    """The attempt part of a landing file's name (UTC to the microsecond): a retried task or a
+    cleared run with the same run id writes a new file instead of replacing the old one."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+_STAMP = r"\d{8}T\d{12}Z"
+
+
+def remove_stale_temps(
+    landing_url: str,
+    feed: str,
+    day: dt.date,
+    kind: Kind,
+    run_id: str,
+    *,
+    older_than: float = 3600.0,
+) -> list[str]:
+    """Remove the day's unfinished temp files a killed writer left: those of this run and kind
+    (its earlier attempt is dead: one run's task never runs twice at once), and any not written
+    to for `older_than` seconds (a live writer keeps its file fresh). Local landing areas only
+    (elsewhere the temp file lives in the writer's own temp dir). Returns the removed names."""
+    import time
+
+    fs, directory = url_to_fs(day_dir_url(landing_url, feed, day))
+    if not _is_local(fs) or not os.path.isdir(directory):
+        return []
+    own = re.compile(
+        # the run's files of every part (the second fetch round writes a `related` part)
+        rf"^\.{kind}-{re.escape(safe_key(run_id))}(?:-related)?-{_STAMP}\.warc\.gz\.[0-9a-f]+\.tmp$"
+    )
+    removed = []
+    for entry in os.scandir(directory):
+        if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue
+        try:
+            stale = time.time() - entry.stat().st_mtime > older_than
+        except FileNotFoundError:
+            continue  # its writer just published or dropped it
+        if own.match(entry.name) or stale:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(entry.path)
+            removed.append(entry.name)
+    return sorted(removed)
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -135,7 +188,9 @@ class LandingWriter:
     """Writes one WARC file; records become visible under the final name only on a clean close.
 
     The file is built locally (a hidden temp file next to the target for file://, a temp dir
-    otherwise) and renamed/uploaded on close, so a killed task never leaves a half file behind.
+    otherwise) and linked/uploaded on close, so a killed task never leaves a half file behind.
+    Landed files are immutable: every writer has its own name (run key + attempt stamp) and
+    publishing never replaces a file, so every raw_ref handed out stays readable.
     """
 
     def __init__(
@@ -146,8 +201,11 @@ class LandingWriter:
         kind: Kind,
         run_id: str,
         part: str = "",
+        stamp: str | None = None,
     ) -> None:
-        self.url = landing_file_url(landing_url, feed, day, kind, run_id, part)
+        self.url = landing_file_url(
+            landing_url, feed, day, kind, run_id, part, stamp or attempt_stamp()
+        )
         self._fs, self._path = url_to_fs(self.url)
         self._local = _is_local(self._fs)
         self._lock = threading.Lock()
@@ -274,8 +332,10 @@ class LandingWriter:
             self._file.close()
             try:
                 if self._local:
-                    os.replace(self._temp_path, self._path)
+                    os.link(self._temp_path, self._path)  # fails if the name exists: no replace
                 else:
+                    if self._fs.exists(self._path):
+                        raise FileExistsError(f"landing file already exists: {self.url}")
                     self._fs.put_file(self._temp_path, self._path)
             finally:
                 if os.path.exists(self._temp_path):
@@ -415,3 +475,14 @@ def landed_files(landing_url: str, feed: str, day: dt.date, kind: Kind) -> list[
     )
     # Built from landing_url (not the fs's own spelling) so they match LandingWriter.url exactly.
     return sorted(f"{day_url}/{name}" for name in names)
+
+
+def unresolved_refs(raw_refs: Iterable[str]) -> list[str]:
+    """The raw_refs that do not point at a landed record (missing file or record), sorted."""
+    missing = []
+    for ref in sorted(set(raw_refs)):
+        try:
+            read_landed(ref)
+        except (KeyError, ValueError, FileNotFoundError, OSError):
+            missing.append(ref)
+    return missing

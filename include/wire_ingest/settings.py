@@ -70,6 +70,12 @@ def max_reject_share() -> float:
     return float(_env("WIRE_MAX_REJECT_SHARE", "0.2"))
 
 
+def max_fetch_failure_share() -> float:
+    """`fetch` fails (its rejects recorded) when more than this share of the day's article URLs
+    could not be fetched: an outage, not a data-quality problem. Default: the reject share's."""
+    return float(_env("WIRE_MAX_FETCH_FAILURE_SHARE", str(max_reject_share())))
+
+
 def day_article_band() -> tuple[int, int]:
     """(min, max) articles a day's batch may hold; outside the band the run fails."""
     return int(_env("WIRE_MIN_DAY_ARTICLES", "1")), int(_env("WIRE_MAX_DAY_ARTICLES", "2000"))

@@ -7,10 +7,10 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wire_ingest import settings, sources
-from wire_ingest.landing import LandedPage, safe_key
+from wire_ingest.landing import Kind, LandedPage, safe_key
 from wire_ingest.models import Article, FetchResult, ListingItem, Rejection, RunContext
 from wire_ingest.workfiles import (
     all_rejects,
@@ -24,7 +24,15 @@ from wire_ingest.workfiles import (
     write_jsonl,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 log = logging.getLogger(__name__)
+
+
+class FetchFailedError(RuntimeError):
+    """The day's pages could not be fetched (an outage, or nothing to fetch): the run stops in
+    `fetch`, naming the cause, instead of failing later as if the data were bad."""
 
 
 def _timed(step: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -77,6 +85,7 @@ def discover_step(
 
     source = sources.get_source(ctx.feed)
     fs = fetch_settings or source.fetch_settings()
+    _remove_stale_temps(ctx, "listing")
     engine = _engine(ctx)
     try:
         found = discover_day(
@@ -94,9 +103,9 @@ def discover_step(
         engine.dispose()
     save_rejects(ctx, "discover", found.refused)
     if found.errors and not found.items:
-        raise RuntimeError(
-            f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
-        )
+        message = f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
+        record_rejects_and_run(ctx, status="failed", message=message)
+        raise RuntimeError(message)
     items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = work_path(ctx, "discovered.jsonl")
     count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
@@ -147,6 +156,7 @@ def fetch_step(
         log.info("reprocess: %d landed article files for %s", len(files), ctx.target_day)
         return {"path": files, "count": len(files)}
     fs = fetch_settings or sources.get_source(ctx.feed).fetch_settings()
+    _remove_stale_temps(ctx, "articles")
     discovered = [ListingItem(**row).url for row in read_jsonl(discovered_path)]
     engine = _engine(ctx)
     try:
@@ -218,6 +228,10 @@ def fetch_step(
             run_id=ctx.run_id,
             max_runs=fs.max_fetch_runs,
         )
+        given_up_now = [url for url, f in failures.items() if f.given_up_reason is not None]
+        day_failures = fetch_state.day_failures(
+            engine, ctx.feed, ctx.target_day, given_up_now=given_up_now
+        )
     finally:
         engine.dispose()
     results = [o.result for o in outcomes]
@@ -240,8 +254,44 @@ def fetch_step(
         counts["fetch_failed"],
         len(given_up),
     )
+    failure = _fetch_failure(ctx, discovered, day_failures)
+    if failure:
+        # The rejects and the run's row are recorded first: the failure is visible in the
+        # warehouse, and a retry of `fetch` redoes the fetch.
+        record_rejects_and_run(ctx, status="failed", message=failure)
+        raise FetchFailedError(failure)
     path: str | list[str] = warc_urls if len(warc_urls) > 1 else warc_url
     return {"path": path, "count": counts["fetched"]}
+
+
+def _fetch_failure(ctx: RunContext, discovered: list[str], failures: Any) -> str:
+    """Why the fetch must fail the run, or "" when it need not."""
+    if not discovered and failures.total == 0:
+        return (
+            f"discovery found no articles for {ctx.target_day} ({ctx.feed}): "
+            "the listing had none for the day"
+        )
+    limit = settings.max_fetch_failure_share()
+    if failures.share <= limit:
+        return ""
+    causes = ", ".join(f"{reason} x{n}" for reason, n in failures.reasons.items())
+    example = f"; e.g. {failures.example}" if failures.example else ""
+    return (
+        f"fetch failed for {failures.failed} of {failures.total} article pages of "
+        f"{ctx.target_day} ({ctx.feed}, {failures.share:.1%}; the limit "
+        f"WIRE_MAX_FETCH_FAILURE_SHARE is {limit:.1%}): {causes}{example}"
+    )
+
+
+def _remove_stale_temps(ctx: RunContext, kind: Kind) -> None:
+    """A killed earlier attempt left its unfinished landing file behind: nothing else removes it."""
+    from wire_ingest import landing
+
+    removed = landing.remove_stale_temps(
+        ctx.landing_url, ctx.feed, ctx.target_day, kind, safe_key(ctx.run_id)
+    )
+    if removed:
+        log.info("landing: removed %d stale temp files: %s", len(removed), ", ".join(removed))
 
 
 def _fetch_rejection(ctx: RunContext, result: FetchResult, failure: Any = None) -> Rejection:
@@ -415,13 +465,14 @@ def validate_step(
         ctx, "validate", {"rejected": len(result.rejected), "validated": len(result.passed)}
     )
     low, high = settings.day_article_band()
-    not_modified = load_counts(ctx).get("not_modified", 0)  # unchanged pages skip the batch
+    day = _day_rows(ctx, articles) if batch_checks else None
     check = validation.check_batch(
         result,
-        min_rows=max(0, low - not_modified) if batch_checks else 0,
+        min_rows=low if batch_checks else 0,
         max_rows=high if batch_checks else max(high, len(articles)),
         max_reject_share=settings.max_reject_share() if batch_checks else 1.0,
         feed=ctx.feed,
+        day=day,
     )
     built = data_docs.build_validation_docs(ctx, result, check)
     log.info(
@@ -440,6 +491,23 @@ def validate_step(
     return {"path": str(path), "count": len(result.passed)}
 
 
+def _day_rows(ctx: RunContext, batch: list[Article]) -> Any:
+    """What the day holds besides this batch (unchanged pages answered 304 are in it): the
+    gate judges the day, so a re-run that recovers a page can only improve it."""
+    from wire_ingest.quality.validation import DayRows
+    from wire_ingest.warehouse import queries
+
+    urls = {u for a in batch for u in (a.url, a.canonical_url)}
+    engine = _engine(ctx)
+    try:
+        held = queries.day_holdings(engine, ctx.feed, ctx.target_day, batch_urls=urls)
+    finally:
+        engine.dispose()
+    return DayRows(
+        loaded=held.loaded, open_rejects=held.open_rejects, judged_share=held.judged_share
+    )
+
+
 def feed_hosts(feed: str, base_url: str) -> list[str]:
     """The hosts a feed's article URLs may have: its declared ones and the host actually read."""
     return sources.get_source(feed).hosts_for(base_url)
@@ -455,6 +523,7 @@ def load_step(
     """
     from wire_ingest.dedupe import exact, stories
     from wire_ingest.warehouse import fetch_state, load
+    from wire_ingest.warehouse.engines import write_transaction
 
     validated = [Article.from_dict(row) for row in read_jsonl(validated_path)]
     if dry_run:
@@ -472,30 +541,36 @@ def load_step(
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = exact.dedupe_with_warehouse(engine, validated)
-        counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
         fetched = work_path(ctx, "fetched.jsonl")
-        if fetched.exists():  # the run reached its end: what it fetched may be asked conditionally
-            done = [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
-            fetch_state.mark_done(engine, ctx.feed, done)
-        if final.stories is not None:
-            stories.record_stories(engine, final.stories)  # the LSH index and merged stories
+        done = (  # what the run fetched may be asked conditionally once the run is loaded
+            [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
+            if fetched.exists()
+            else []
+        )
+        # One transaction for the rows and everything derived from them (the story index, the
+        # fetch state "done" that makes later runs ask conditionally, the rejects and the run's
+        # row): a crash leaves all or nothing, so a re-run answered 304 never misses a part.
+        with write_transaction(engine) as conn:
+            counts = load.load_articles(conn, final.articles, run_id=ctx.run_id)
+            fetch_state.mark_done(conn, ctx.feed, done)
+            if final.stories is not None:
+                stories.record_stories(conn, final.stories)  # the LSH index and merged stories
+            save_counts(
+                ctx,
+                "load",
+                {
+                    "loaded": len(final.articles),
+                    "inserted": counts.inserted,
+                    "updated": counts.updated,
+                    "duplicates": final.duplicates,
+                },
+            )
+            summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id, bind=conn)
     finally:
         engine.dispose()
-    articles = final.articles
-    save_counts(
-        ctx,
-        "load",
-        {
-            "loaded": len(articles),
-            "inserted": counts.inserted,
-            "updated": counts.updated,
-            "duplicates": final.duplicates,
-        },
-    )
-    summary = record_rejects_and_run(ctx, status="success", dag_id=dag_id)
     log.info(
         "load: %d loaded (%d new, %d updated, %d unchanged)",
-        len(articles),
+        len(final.articles),
         counts.inserted,
         counts.updated,
         counts.unchanged,
@@ -504,33 +579,47 @@ def load_step(
 
 
 def record_rejects_and_run(
-    ctx: RunContext, *, status: str, message: str = "", dag_id: str | None = None
+    ctx: RunContext,
+    *,
+    status: str,
+    message: str = "",
+    dag_id: str | None = None,
+    bind: Connection | None = None,
 ) -> dict[str, Any]:
-    """Write the run's rejects and its ``ingest_runs`` row; return the run's counts."""
+    """Write the run's rejects and its ``ingest_runs`` row; return the run's counts.
+
+    `bind`: a connection in the caller's transaction (the load's); else a transaction of its own.
+    """
     import datetime as dt
 
     from wire_ingest.warehouse import load, tables
+    from wire_ingest.warehouse.engines import write_transaction
 
+    if bind is None:
+        engine = _engine(ctx)
+        try:
+            with write_transaction(engine) as conn:
+                return record_rejects_and_run(
+                    ctx, status=status, message=message, dag_id=dag_id, bind=conn
+                )
+        finally:
+            engine.dispose()
     rejections = all_rejects(ctx)
     counts = load_counts(ctx)
     counts["rejected"] = len(rejections)
-    engine = _engine(ctx)
-    try:
-        load.record_rejections(engine, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
-        run = load.IngestRun(
-            run_id=ctx.run_id,
-            dag_id=dag_id or sources.get_source(ctx.feed).dag,
-            feed=ctx.feed,
-            target_day=ctx.target_day,
-            status=status,
-            started_at=started_at(ctx),
-            finished_at=dt.datetime.now(dt.UTC),
-            message="; ".join(m for m in (message, run_notes(ctx)) if m),
-            **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
-        )
-        load.record_run(engine, run)
-    finally:
-        engine.dispose()
+    load.record_rejections(bind, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
+    run = load.IngestRun(
+        run_id=ctx.run_id,
+        dag_id=dag_id or sources.get_source(ctx.feed).dag,
+        feed=ctx.feed,
+        target_day=ctx.target_day,
+        status=status,
+        started_at=started_at(ctx),
+        finished_at=dt.datetime.now(dt.UTC),
+        message="; ".join(m for m in (message, run_notes(ctx)) if m),
+        **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
+    )
+    load.record_run(bind, run)
     summary: dict[str, Any] = {k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS}
     summary.update(status=status, target_day=ctx.target_day.isoformat())
     return summary

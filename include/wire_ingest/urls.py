@@ -98,13 +98,30 @@ def canonical_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host if port is None else f"{host}:{port}"
     path = _CONTINUATION_PAGE.sub(r"/\1\2", parts.path or "/")
-    query_pairs = [
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if name.lower() not in TRACKING_PARAMS and not name.lower().startswith(TRACKING_PREFIXES)
-    ]
-    query = urlencode(sorted(query_pairs))
+    query = urlencode(sorted(_kept_query(parts.query)))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _kept_query(query: str) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if not _is_tracking(name)
+    ]
+
+
+def without_tracking(url: str) -> str:
+    """The URL without the query parameters that only say where a click came from (utm_*,
+    fbclid, ...), otherwise as it was: one page linked with and without them is fetched once."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    return urlunsplit(parts._replace(query=urlencode(_kept_query(parts.query))))
 
 
 def article_id(canonical: str) -> str:
@@ -175,6 +192,7 @@ def url_date(url: str) -> dt.date | None:
 
 
 def same_url_key(url: str) -> str:
-    """http and https copies of a link circulate: they are one URL for de-duplication."""
-    parts = urlsplit(url)
+    """http and https copies of a link circulate, with and without tracking parameters: they
+    are one URL for de-duplication."""
+    parts = urlsplit(without_tracking(url))
     return f"{(parts.hostname or '').lower()}{parts.path}?{parts.query}"

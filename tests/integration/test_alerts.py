@@ -182,7 +182,9 @@ def test_a_failed_run_sends_exactly_one_alert(
     recorded = wait_for_ingest_run(services.warehouse_url, run["dag_run_id"])
     assert recorded["status"] == "failed" and recorded["dag_id"] == "wire_ingest"
     assert recorded["target_day"] == dt.date(2020, 12, 23)
-    assert "task discover failed" in recorded["message"]
+    # The failing step's own message, not the DAG callback's "task discover failed: ...".
+    assert recorded["message"].startswith("discovery found no articles for 2020-12-23"), recorded
+    assert message["feed"] == "china_org_cn" and message["target_day"] == "2020-12-23"
 
 
 @pytest.mark.airflow

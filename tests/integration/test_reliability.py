@@ -131,6 +131,12 @@ def test_faults_recoverable_loaded_unrecoverable_recorded_none_lost_none_twice(
             if FAULT_SPECS[mode].recovery == "never":
                 assert state["given_up_reason"].startswith(FAULT_SPECS[mode].reason), state
 
+        # A link carrying tracking parameters is the same page: fetched once, without them.
+        assert not [p for p, _s in first_requests if "utm_" in p], "tracking query fetched"
+        first_counts = Counter(p for p, _s in first_requests)
+        for mode, times in (("tracking_duplicate", 1), ("stall_body", 2), ("corrupt_gzip", 2)):
+            assert first_counts[by_fault[mode]["url"][len(base) :]] == times, mode
+
         # A second run retries what failed and leaves alone what was given up or is unchanged.
         second_requests = run(faulty_site, tmp_path, warehouse_url, "run-2")
         check(next_run_loaded=True)

@@ -60,7 +60,16 @@ def failed(url: str, error: str, status: int | None = None, attempts: int = 4) -
         (410, "HTTP 410 Gone", "http_410", True),
         (503, "HTTP 503 Service Unavailable", "http_503", False),
         (429, "HTTP 429 Too Many Requests", "http_429", False),
-        (None, "timeout: Read timed out. (read timeout=1.0)", "timeout", False),
+        (None, "timeout: Read timed out. (read timeout=1.0)", "read_timeout", False),
+        (None, "timeout: Connection to h timed out. (connect timeout=1)", "timeout", False),
+        (
+            200,
+            "ContentDecodingError: ('Received response with content-encoding: gzip, but "
+            "failed to decode it.', error('Error -3 while decompressing data: incorrect "
+            "header check'))",
+            "bad_gzip",
+            False,
+        ),
         (None, "connection error: [Errno 111] Connection refused", "connection_error", False),
         (
             200,
@@ -339,3 +348,39 @@ def test_days_walked_through_and_remembered(schema: Engine) -> None:
     memory.remember_days_walked(schema, FEED, [DAY])
     assert memory.remembered_day(schema, FEED, DAY) == [seen[1], seen[2]]
     assert memory.remembered_day(schema, FEED, dt.date(2020, 12, 24)) is None
+
+
+def test_a_url_that_answers_resolves_its_open_fetch_reject(schema: Engine) -> None:
+    from wire_ingest.models import Rejection
+    from wire_ingest.warehouse import load
+
+    urls = ["http://h/a.htm", "http://h/b.htm"]
+    load.record_rejections(
+        schema,
+        [Rejection(feed=FEED, url=u, stage="fetch", reason="http_503", message="x") for u in urls],
+        run_id="run-1",
+        target_day=DAY,
+    )
+    outcomes = [FetchOutcome(result(urls[0])), failed(urls[1], "HTTP 503", status=503)]
+    record_outcomes(schema, outcomes, feed=FEED, day=DAY, run_id="run-2", max_runs=3)
+    with schema.connect() as conn:
+        still_open = conn.execute(sa.select(tables.article_rejects.c.url)).scalars().all()
+    assert still_open == [urls[1]]
+
+
+def test_day_failures_count_retries_and_fresh_give_ups_not_old_ones(schema: Engine) -> None:
+    from wire_ingest.warehouse.fetch_state import day_failures
+
+    outcomes = [
+        FetchOutcome(result("http://h/ok.htm")),
+        failed("http://h/down.htm", "connection error: [Errno 111] Connection refused"),
+        failed("http://h/gone.htm", "HTTP 404 Not Found", status=404),
+    ]
+    record_outcomes(schema, outcomes, feed=FEED, day=DAY, run_id="run-1", max_runs=3)
+    fresh = day_failures(schema, FEED, DAY, given_up_now=["http://h/gone.htm"])
+    assert (fresh.failed, fresh.total) == (2, 3)
+    assert fresh.reasons == {"connection_error": 1, "http_404": 1}
+    assert fresh.example is not None and "Connection refused" in fresh.example
+    # A later fetch skips the given-up URL: judged by the earlier run, it no longer counts.
+    later = day_failures(schema, FEED, DAY)
+    assert (later.failed, later.total, later.reasons) == (1, 3, {"connection_error": 1})

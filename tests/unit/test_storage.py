@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -17,6 +18,8 @@ from wire_ingest.landing import (
     landed_files,
     landing_file_url,
     read_landed,
+    remove_stale_temps,
+    unresolved_refs,
 )
 
 DAY = dt.date(2020, 12, 23)
@@ -186,19 +189,64 @@ def test_landed_files_lists_a_days_runs_of_one_kind(landing_url: str) -> None:
     assert landed_files(landing_url, "other_feed", DAY, "articles") == []
 
 
-def test_rerun_replaces_the_file_and_old_refs_fail_loudly(landing_url: str) -> None:
+def test_a_rerun_writes_a_new_file_and_old_refs_stay_readable(landing_url: str) -> None:
     with LandingWriter(landing_url, feed=FEED, day=DAY, kind="articles", run_id="r1") as first:
         old_ref = first.write_response("http://h/a.htm", 200, "OK", {}, b"old", FETCHED_AT, {})
     assert read_landed(old_ref).body == b"old"  # also caches the file's record offsets
+    # A retried task or a cleared run: the same run id, a new attempt.
     with LandingWriter(landing_url, feed=FEED, day=DAY, kind="articles", run_id="r1") as second:
         second.write_response("http://h/x.htm", 200, "OK", {}, b"pad" * 50, FETCHED_AT, {})
         new_ref = second.write_response("http://h/a.htm", 200, "OK", {}, b"new", FETCHED_AT, {})
-    assert first.url == second.url
+    assert first.url != second.url
+    assert Path(first.url.removeprefix("file://")).name.startswith("articles-r1-")
     assert read_landed(new_ref).body == b"new"
-    with pytest.raises(KeyError):
-        read_landed(old_ref)
+    assert read_landed(old_ref).body == b"old"
+    assert landed_files(landing_url, FEED, DAY, "articles") == sorted([first.url, second.url])
+    assert unresolved_refs([old_ref, new_ref]) == []
     with pytest.raises(ValueError):
         read_landed("no-fragment-here")
+
+
+def test_a_landed_file_is_never_replaced(landing_url: str) -> None:
+    stamp = "20201223T000000000000Z"
+    with LandingWriter(landing_url, FEED, DAY, "articles", "r1", stamp=stamp) as first:
+        ref = first.write_response("http://h/a.htm", 200, "OK", {}, b"a", FETCHED_AT, {})
+    second = LandingWriter(landing_url, FEED, DAY, "articles", "r1", stamp=stamp)
+    second.write_response("http://h/a.htm", 200, "OK", {}, b"b", FETCHED_AT, {})
+    with pytest.raises(FileExistsError):
+        second.close()
+    assert read_landed(ref).body == b"a"
+    assert [p.name for p in Path(first.url.removeprefix("file://")).parent.iterdir()] == [
+        Path(first.url).name
+    ]
+
+
+def test_unresolved_refs_names_missing_records_and_files(landing_url: str) -> None:
+    with LandingWriter(landing_url, FEED, DAY, "articles", "r1") as writer:
+        ref = writer.write_response("http://h/a.htm", 200, "OK", {}, b"a", FETCHED_AT, {})
+    missing_record = f"{writer.url}#urn:uuid:00000000-0000-0000-0000-000000000000"
+    missing_file = f"{landing_url}/source=x/date=2020-12-23/articles-gone.warc.gz#urn:uuid:1"
+    assert unresolved_refs([ref, missing_record, missing_file]) == sorted(
+        [missing_record, missing_file]
+    )
+
+
+def test_stale_temps_of_the_run_and_old_ones_are_removed(landing_url: str) -> None:
+    killed = LandingWriter(landing_url, FEED, DAY, "articles", "r1")
+    killed.write_response("http://h/a.htm", 200, "OK", {}, b"a", FETCHED_AT, {})
+    other_run = LandingWriter(landing_url, FEED, DAY, "articles", "r1-other")
+    old_other = LandingWriter(landing_url, FEED, DAY, "articles", "r2")
+    day_dir = Path(killed.url.removeprefix("file://")).parent
+    temps = sorted(p.name for p in day_dir.iterdir())
+    assert len(temps) == 3 and all(t.endswith(".tmp") for t in temps)
+    old_temp = next(p for p in day_dir.iterdir() if p.name.startswith(".articles-r2-"))
+    os.utime(old_temp, (1, 1))
+    removed = remove_stale_temps(landing_url, FEED, DAY, "articles", "r1")
+    left = [p.name for p in day_dir.iterdir()]
+    assert len(removed) == 2 and len(left) == 1 and left[0].startswith(".articles-r1-other-")
+    other_run.abort()
+    old_other.abort()
+    killed.abort()
 
 
 def test_concurrent_writers_threads_produce_readable_records(landing_url: str) -> None:
@@ -243,3 +291,33 @@ def test_non_local_filesystem_uploads_on_close() -> None:
     assert landed_files(root, FEED, DAY, "articles") == [writer.url]
     assert read_landed(ref).body == b"<p>a</p>"
     fs.rm(root, recursive=True)
+
+
+def test_check_landing_exits_1_naming_a_dangling_raw_ref(
+    landing_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from wire_ingest import cli
+    from wire_ingest.warehouse import engines, load, migrations
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_validate import TARGET_DAY, make_article
+
+    with LandingWriter(landing_url, FEED, TARGET_DAY, "articles", "r1") as writer:
+        ref = writer.write_response("http://h/a.htm", 200, "OK", {}, b"a", FETCHED_AT, {})
+    dangling = f"{landing_url}/source={FEED}/date=2020-12-23/articles-gone.warc.gz#urn:uuid:1"
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = engines.make_engine(url)
+    migrations.migrate(engine)
+    load.load_articles(
+        engine,
+        [make_article(1, raw_ref=ref), make_article(2, raw_ref=dangling)],
+        run_id="r1",
+    )
+    engine.dispose()
+    args = ["check-landing", "--day", TARGET_DAY.isoformat(), "--warehouse", url]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert "articles: 2 raw_refs, 1 unresolved" in out
+    assert f"  unresolved: {dangling}" in out

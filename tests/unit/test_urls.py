@@ -173,3 +173,15 @@ def test_publication_key_orders_by_day_then_content_id() -> None:
     next_day = "http://www.china.org.cn/china/Off_the_Wire/2020-12/24/content_77041000.htm"
     # /china/ sorts before /world/ as text, but the world page was published first
     assert sorted([next_day, china, world], key=publication_key) == [world, china, next_day]
+
+
+def test_tracking_parameters_do_not_make_another_url() -> None:
+    from wire_ingest.urls import same_url_key, without_tracking
+
+    plain = "http://127.0.0.1:8765/world/Off_the_Wire/2020-12/23/content_1.htm"
+    tagged = plain + "?utm_source=rss&utm_medium=feed&fbclid=x"
+    assert without_tracking(tagged) == plain
+    assert without_tracking(plain + "?id=3&utm_source=rss") == plain + "?id=3"
+    assert without_tracking(plain) == plain
+    assert same_url_key(tagged) == same_url_key(plain)
+    assert same_url_key(plain + "?id=3") != same_url_key(plain)

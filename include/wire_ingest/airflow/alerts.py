@@ -35,11 +35,19 @@ class Alert:
     error: str
     url: str
     logical_date: str | None = None
+    feed: str | None = None
+    target_day: str | None = None  # YYYY-MM-DD: the day the run covers
 
     @property
     def text(self) -> str:
         what = f"task {self.task_id} failed" if self.task_id else self.kind.replace("_", " ")
-        return f"[{self.dag_id}] {what} in run {self.run_id}: {self.error}\n{self.url}"
+        about = ", ".join(
+            f"{name} {value}"
+            for name, value in (("feed", self.feed), ("day", self.target_day))
+            if value
+        )
+        where = f"run {self.run_id}" + (f" ({about})" if about else "")
+        return f"[{self.dag_id}] {what} in {where}: {self.error}\n{self.url}"
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the webhook: `text` for chat tools (Slack, Mattermost, Teams), fields for the rest."""
@@ -70,14 +78,20 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
-def failure_alert(context: Mapping[str, Any]) -> Alert:
-    """The alert for a task's final failure, from its Airflow context."""
+def failure_alert(
+    context: Mapping[str, Any], *, feed: str | None = None, timezone: str | None = None
+) -> Alert:
+    """The alert for a task's final failure, from its Airflow context; `feed` and `timezone`
+    (the DAG's source) name the run's day when `discover` failed before planning it."""
     ti = context.get("ti") or context.get("task_instance")
     dag_id = str(getattr(ti, "dag_id", None) or context["dag"].dag_id)
     run_id = str(context.get("run_id") or getattr(ti, "run_id", ""))
     task_id = getattr(ti, "task_id", None)
     exception = context.get("exception")
     error = f"{type(exception).__name__}: {exception}" if exception else str(context.get("reason"))
+    planned_feed, target_day = run_subject(context)
+    if target_day is None and timezone is not None:
+        target_day = _target_day(context, timezone)
     return Alert(
         kind="task_failed",
         dag_id=dag_id,
@@ -86,7 +100,45 @@ def failure_alert(context: Mapping[str, Any]) -> Alert:
         error=error[:2000],
         url=run_url(dag_id, run_id, task_id),
         logical_date=_iso(context.get("logical_date")),
+        feed=planned_feed or feed,
+        target_day=target_day,
     )
+
+
+def _target_day(context: Mapping[str, Any], timezone: str) -> str | None:
+    """The day the run covers, planned as `discover` plans it (its param, else its dates)."""
+    from wire_ingest import plan
+
+    params = context.get("params")
+    try:
+        return plan.target_day_for(
+            timezone=timezone,
+            param_day=params.get("day") if isinstance(params, Mapping) else None,
+            logical_date=context.get("logical_date"),
+            run_after=getattr(context.get("dag_run"), "run_after", None),
+        ).isoformat()
+    except (ValueError, TypeError) as exc:  # no date to go by: the alert goes out without it
+        log.warning("alert: no target day: %s", exc)
+        return None
+
+
+def run_subject(context: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(feed, target day) of the run a task context belongs to, from the plan `discover` hands
+    on in XCom; (None, None) when there is none (discover failed before returning)."""
+    ti = context.get("ti") or context.get("task_instance")
+    pull = getattr(ti, "xcom_pull", None)
+    if pull is None:
+        return None, None
+    try:
+        discovered = pull(task_ids="discover")
+    except Exception as exc:  # an alert must go out even when XCom cannot be read
+        log.warning("alert: no plan from discover's XCom: %s", exc)
+        return None, None
+    planned = discovered.get("plan") if isinstance(discovered, Mapping) else None
+    if not isinstance(planned, Mapping):
+        return None, None
+    feed, day = planned.get("feed"), planned.get("target_day")
+    return (str(feed) if feed else None), (str(day) if day else None)
 
 
 def deadline_alert(context: Mapping[str, Any]) -> Alert:
@@ -160,8 +212,13 @@ class WireFailureNotifier(BaseNotifier):
     upstream_failed): one message per failed run.
     """
 
+    def __init__(self, *, feed: str | None = None, timezone: str | None = None) -> None:
+        super().__init__()
+        self.feed = feed
+        self.timezone = timezone
+
     def notify(self, context: Any) -> None:
-        send(failure_alert(context))
+        send(failure_alert(context, feed=self.feed, timezone=self.timezone))
 
 
 def deadline_missed(context: Mapping[str, Any] | None = None, **_: Any) -> None:

@@ -123,12 +123,35 @@ def record_failed_run(context: Mapping[str, Any], source: sources.Source) -> Non
     discovered = ti.xcom_pull(task_ids="discover")
     planned = discovered if isinstance(discovered, Mapping) and "plan" in discovered else None
     ctx = plan_of(planned or with_plan({}, plan_from_context(context, source)))
+    recorded = recorded_failure(ctx, since=getattr(context.get("dag_run"), "start_date", None))
+    if recorded:
+        # The failing step already recorded its rejects and the specific reason (e.g. the
+        # outage that failed `fetch`): "task validate failed: task_failure" must not replace it.
+        log.info("run %s already recorded as failed: %s", ctx.run_id, recorded)
+        return
     steps.record_rejects_and_run(
         ctx,
         status="failed",
         message=f"task {ti.task_id} failed: {context.get('exception') or context.get('reason')}",
         dag_id=source.dag,
     )
+
+
+def recorded_failure(ctx: RunContext, *, since: Any = None) -> str:
+    """The message of the run's `failed` ingest_runs row written since `since` (this attempt of
+    the run; a cleared run's earlier failure does not count), or ""."""
+    from wire_ingest.warehouse import engines, queries
+
+    engine = engines.make_engine(ctx.warehouse_url)
+    try:
+        run = queries.find_run(engine, ctx.run_id)
+    finally:
+        engine.dispose()
+    if run is None or run.status != "failed" or not run.message:
+        return ""
+    if since is not None and run.finished_at is not None and run.finished_at < since:
+        return ""
+    return run.message
 
 
 def _without_password(url: str) -> str:

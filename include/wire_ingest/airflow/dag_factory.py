@@ -38,7 +38,7 @@ Schedule `{schedule}` ({timezone}), pool `{pool}`, rate limit {rate} request/s p
 """
 
 
-def default_args() -> dict[str, Any]:
+def default_args(source: Source | None = None) -> dict[str, Any]:
     return {
         "owner": "wire-ingest",
         "retries": int(os.environ.get("WIRE_TASK_RETRIES") or 2),
@@ -46,7 +46,12 @@ def default_args() -> dict[str, Any]:
         "retry_exponential_backoff": True,
         "max_retry_delay": pendulum.duration(minutes=10),
         # the final failure of a task (after its retries) sends one alert: see alerts.py
-        "on_failure_callback": [alerts.WireFailureNotifier()],
+        "on_failure_callback": [
+            alerts.WireFailureNotifier(
+                feed=source.name if source else None,
+                timezone=source.timezone if source else None,
+            )
+        ],
     }
 
 
@@ -64,7 +69,7 @@ def build_dag(source: Source) -> Any:
         start_date=pendulum.datetime(2020, 1, 1, tz=source.timezone),
         catchup=False,
         max_active_runs=source.max_active_runs,
-        default_args=default_args(),
+        default_args=default_args(source),
         tags=sorted({"wire", source.name, *([source.agency.lower()] if source.agency else [])}),
         doc_md=f"### {source.dag}: {source.title}\n"
         + DOC.format(

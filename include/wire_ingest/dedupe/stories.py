@@ -360,7 +360,7 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
     )
 
 
-def record_stories(engine: Engine, assignment: StoryAssignment) -> None:
+def record_stories(engine: engines.Bind, assignment: StoryAssignment) -> None:
     """Persist the batch's LSH buckets and merge stored stories (run after the articles load)."""
     table = tables.article_lsh_buckets
     loaded = sorted(a.article_id for a in assignment.articles)

@@ -22,6 +22,7 @@ from wire_ingest.landing import LandingWriter
 from wire_ingest.models import ListingItem, Rejection
 from wire_ingest.settings import FetchSettings
 from wire_ingest.sources import Source
+from wire_ingest.warehouse.engines import write_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ def discover_day(
     pages = 0
     errors: list[str] = []
     refused_pages: list[tuple[str, str]] = []
+    seen: list[tuple[list[ListingItem], list[dt.date]]] = []
     with (
         make_session(settings, guard) as session,
         LandingWriter(landing_url, source.name, day, "listing", run_key) as writer,
@@ -104,17 +106,25 @@ def discover_day(
                     again, pages_fetched=found.pages_fetched + again.pages_fetched
                 )
                 start_url = None
-            memory.remember_listing(engine, source.name, found.seen)
-            if not found.errors:
-                walked = memory.days_walked_through(
+            walked = (
+                memory.days_walked_through(
                     found.seen, target_day=day, from_first_page=start_url is None
                 )
-                memory.remember_days_walked(engine, source.name, walked)
+                if not found.errors
+                else []
+            )
+            seen.append((found.seen, walked))
             for item in found.items:
                 items.setdefault(urls.same_url_key(item.url), item)
             pages += found.pages_fetched
             errors.extend(found.errors)
             refused_pages.extend(found.refused)
+    # Remembered only once the listing pages are landed, and in one transaction: a crash before
+    # leaves nothing remembered, so the next run walks (and lands) the listing again.
+    with write_transaction(engine) as conn:
+        for listing_seen, walked in seen:
+            memory.remember_listing(conn, source.name, listing_seen)
+            memory.remember_days_walked(conn, source.name, walked)
     whole = DiscoveryResult(list(items.values()), pages, errors, refused=refused_pages)
     return _guarded(source, guard, whole)
 
@@ -125,7 +135,14 @@ def _guarded(source: Source, guard: LinkGuard, found: DiscoveryResult) -> DayDis
     are judged by URL here; their address is checked when they are fetched."""
     kept: list[ListingItem] = []
     refused = [_refused(source, url, reason) for url, reason in found.refused]
-    for item in found.items:
+    keys: set[str] = set()
+    for listed in found.items:
+        # The page is fetched once, without the tracking parameters a link may carry.
+        item = dataclasses.replace(listed, url=urls.without_tracking(listed.url))
+        key = urls.same_url_key(item.url)
+        if key in keys:
+            continue
+        keys.add(key)
         reason = guard.refusal(item.url)
         if reason is None:
             kept.append(item)

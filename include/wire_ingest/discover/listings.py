@@ -21,7 +21,9 @@ def listing_reader(source: Source) -> ListingReader:
 
     def read(body: bytes, url: str, number: int) -> ListingPage:
         page = _read_links(source, body, url, number)
-        items = [item for item in page.items if source.is_article_url(item.url)]
+        # A link with tracking parameters (utm_*, ...) is the plain page: judged and fetched so.
+        plain = (dataclasses.replace(i, url=urls.without_tracking(i.url)) for i in page.items)
+        items = [item for item in plain if source.is_article_url(item.url)]
         if source.paging == "single":
             return dataclasses.replace(page, items=items, next_url=None)
         if source.paging == "node_suffix" and not source.adapter:

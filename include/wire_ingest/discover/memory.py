@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wire_ingest.models import ListingItem
-from wire_ingest.warehouse.engines import dialect_insert, write_transaction
+from wire_ingest.warehouse.engines import Bind, dialect_insert, write_transaction
 from wire_ingest.warehouse.tables import listing_days_walked, listing_items_seen
 
 
 def remember_listing(
-    engine: Engine, feed: str, items: Sequence[ListingItem], *, now: dt.datetime | None = None
+    engine: Bind, feed: str, items: Sequence[ListingItem], *, now: dt.datetime | None = None
 ) -> int:
     """Keep what a listing walk saw (URL, page date, listing page) for later walks."""
     at = now or dt.datetime.now(dt.UTC)
@@ -92,7 +92,7 @@ def days_walked_through(
 
 
 def remember_days_walked(
-    engine: Engine, feed: str, days: Sequence[dt.date], *, now: dt.datetime | None = None
+    engine: Bind, feed: str, days: Sequence[dt.date], *, now: dt.datetime | None = None
 ) -> None:
     if not days:
         return

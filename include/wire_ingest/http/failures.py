@@ -18,6 +18,17 @@ LINK_REFUSED = "link_refused"
 BROKEN_BODY = "incomplete_body"
 
 
+READ_TIMEOUT = "read_timeout"
+
+
+BAD_GZIP = "bad_gzip"
+
+
+# Failures a fetch retries within the run once a response has arrived (urllib3 retries those
+# before one): a body cut short, a stall in the middle of the body, a corrupt compressed body.
+RETRIED_IN_RUN = frozenset({BROKEN_BODY, READ_TIMEOUT, BAD_GZIP})
+
+
 _REDIRECT_LOOP = re.compile(r"redirect loop|more than \d+ redirects")
 
 
@@ -43,6 +54,10 @@ def classify_failure(result: FetchResult) -> FailureKind:
     if status is not None and not 200 <= status < 400 and error.startswith("http "):
         transient = status >= 500 or status in (408, 429)
         return FailureKind(f"http_{status}", not transient)
+    if any(word in error for word in ("contentdecodingerror", "decompress", "incorrect header")):
+        return FailureKind(BAD_GZIP, False)
+    if error.startswith("timeout") and "read timed out" in error:
+        return FailureKind(READ_TIMEOUT, False)
     if error.startswith("timeout"):
         return FailureKind("timeout", False)
     if error.startswith("connection error"):

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from wire_ingest.http.failures import BROKEN_BODY, classify_failure
+from wire_ingest.http.failures import BROKEN_BODY, RETRIED_IN_RUN, classify_failure
 from wire_ingest.http.fetch import fetch_page, land_page, make_session, utc_now_iso
 from wire_ingest.http.ratelimit import HostLimiter
 from wire_ingest.http.robots import RobotsRules
@@ -50,8 +50,9 @@ def fetch_urls(
                 http, url, settings=settings, limiter=limiter, extra_headers=headers_for.get(url)
             )
             attempts += page.result.attempts
-            broken = not page.result.ok and classify_failure(page.result).reason == BROKEN_BODY
-            # urllib3 retries before a response arrives; a body cut short is retried here.
+            # urllib3 retries before a response arrives; a body cut short, stalled or corrupt
+            # is retried here.
+            broken = not page.result.ok and _retry_here(page.result)
             if not broken or attempts >= settings.max_attempts:
                 break
             time.sleep(settings.backoff_factor * 2 ** (attempts - 1))
@@ -75,6 +76,11 @@ def fetch_urls(
     finally:
         if own:
             http.close()
+
+
+def _retry_here(result: FetchResult) -> bool:
+    reason = classify_failure(result).reason
+    return reason == BROKEN_BODY or (result.status is not None and reason in RETRIED_IN_RUN)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

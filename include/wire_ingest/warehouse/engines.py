@@ -81,9 +81,19 @@ def _enable_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+# What a warehouse write takes: an engine (the write is its own transaction) or a connection in
+# a transaction (the write commits with the rest of it: a load and what it derives, atomically).
+Bind = Engine | Connection
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
+def write_transaction(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        if not bind.in_transaction():
+            raise ValueError("write_transaction: the connection has no open transaction")
+        yield bind
+        return
+    with bind.connect() as conn:
         conn.execution_options(wire_write=True)
         with conn.begin():
             yield conn

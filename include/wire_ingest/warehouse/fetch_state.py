@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wire_ingest.models import FailureKind, FetchOutcome
-from wire_ingest.warehouse.engines import chunks, dialect_insert, write_transaction
-from wire_ingest.warehouse.tables import fetch_state
+from wire_ingest.warehouse.engines import Bind, chunks, dialect_insert, write_transaction
+from wire_ingest.warehouse.tables import article_rejects, fetch_state
 
 # Fetch state statuses: `fetched` = body landed, run not finished yet; `done` = its run finished,
 # so a later run may ask conditionally; `failed` = tried again by later runs; `given_up` = never.
@@ -164,10 +164,18 @@ def record_outcomes(
             ),
             rows,
         )
+        # A URL that answered now resolves its earlier fetch reject: `article_rejects` holds only
+        # what is still open, so a recovered page is not listed next to the open failures.
+        answered = sorted(url for url, o in by_url.items() if o.result.ok)
+        r = article_rejects
+        for chunk in chunks(answered):
+            conn.execute(
+                sa.delete(r).where(r.c.feed == feed, r.c.stage == "fetch", r.c.url.in_(chunk))
+            )
     return failures
 
 
-def mark_done(engine: Engine, feed: str, urls: Iterable[str]) -> int:
+def mark_done(engine: Bind, feed: str, urls: Iterable[str]) -> int:
     """The run that fetched these URLs finished: later runs may ask for them conditionally."""
     wanted = sorted(set(urls))
     t = fetch_state
@@ -181,3 +189,51 @@ def mark_done(engine: Engine, feed: str, urls: Iterable[str]) -> int:
             )
             done += conn.execute(update).rowcount
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class DayFetchFailures:
+    """How the day's article URLs stand after a fetch: how many are failed or given up, of all."""
+
+    failed: int
+    total: int
+    reasons: dict[str, int]  # error_reason -> URLs, most frequent first
+    example: str | None  # one failure's error, to name the cause
+
+    @property
+    def share(self) -> float:
+        return self.failed / self.total if self.total else 0.0
+
+
+def day_failures(
+    engine: Engine, feed: str, day: dt.date, *, given_up_now: Iterable[str] = ()
+) -> DayFetchFailures:
+    """The day's fetch failures over every URL of the day the fetch state knows: URLs still to
+    retry, and those given up by this fetch (`given_up_now`). URLs an earlier fetch gave up on
+    were judged then: they count among the day's URLs, not against it."""
+    t = fetch_state
+    query = sa.select(t.c.url, t.c.status, t.c.error_reason, t.c.last_error).where(
+        t.c.feed == feed, t.c.target_day == day
+    )
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+    now = set(given_up_now)
+    failed = [
+        row for row in rows if row.status == FAILED or (row.status == GIVEN_UP and row.url in now)
+    ]
+    reasons: dict[str, int] = {}
+    for row in failed:
+        reasons[row.error_reason or "fetch_error"] = (
+            reasons.get(row.error_reason or "fetch_error", 0) + 1
+        )
+    ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    top = next(iter(ordered), None)
+    example = next(
+        (
+            row.last_error
+            for row in failed
+            if (row.error_reason or "fetch_error") == top and row.last_error
+        ),
+        None,
+    )
+    return DayFetchFailures(len(failed), len(rows), ordered, example)

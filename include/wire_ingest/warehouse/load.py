@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from wire_ingest.models import Article, Rejection
 from wire_ingest.versions import headline_version
-from wire_ingest.warehouse.engines import chunks, dialect_insert, write_transaction
+from wire_ingest.warehouse.engines import Bind, chunks, dialect_insert, write_transaction
 from wire_ingest.warehouse.tables import (
     CONTENT_COLUMNS,
     UTC,
@@ -104,7 +104,7 @@ def article_row(article: Article) -> dict[str, Any]:
 
 
 def load_articles(
-    engine: Engine,
+    engine: Bind,
     articles_to_load: Sequence[Article],
     *,
     run_id: str,
@@ -181,7 +181,7 @@ def _delete_resolved_rejects(conn: Connection, loaded: Iterable[Article]) -> Non
 
 
 def record_rejections(
-    engine: Engine,
+    engine: Bind,
     rejections: Sequence[Rejection],
     *,
     run_id: str,
@@ -237,7 +237,7 @@ def record_rejections(
     return len(rows)
 
 
-def record_run(engine: Engine, run: IngestRun) -> None:
+def record_run(engine: Bind, run: IngestRun) -> None:
     """Insert or replace the run's row in `ingest_runs`."""
     row = dataclasses.asdict(run)
     with write_transaction(engine) as conn:

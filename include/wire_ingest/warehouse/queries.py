@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from wire_ingest.warehouse.engines import chunks
 from wire_ingest.warehouse.load import IngestRun
-from wire_ingest.warehouse.tables import article_rejects, articles, ingest_runs
+from wire_ingest.warehouse.tables import article_rejects, articles, fetch_state, ingest_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,17 @@ def latest_runs(engine: Engine, *, limit: int = 3) -> list[IngestRun]:
         return [IngestRun(**dict(row._mapping)) for row in conn.execute(query)]
 
 
+def find_run(engine: Engine, run_id: str) -> IngestRun | None:
+    """The `ingest_runs` row of one run, or None."""
+    names = [f.name for f in dataclasses.fields(IngestRun)]
+    query = sa.select(*(ingest_runs.c[name] for name in names)).where(
+        ingest_runs.c.run_id == run_id
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return IngestRun(**dict(row._mapping)) if row is not None else None
+
+
 def reject_reasons(engine: Engine) -> dict[tuple[str, str], int]:
     """How many unresolved rejects there are per (stage, reason)."""
     query = sa.select(article_rejects.c.stage, article_rejects.c.reason, sa.func.count()).group_by(
@@ -117,3 +129,69 @@ def _collect_known(
             content_hash=row.content_hash,
             duplicate_of=row.duplicate_of,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DayHoldings:
+    """A day's rows outside a batch: loaded articles, open validate rejects (and how many of
+    those earlier successful runs judged), so the gate can judge the whole day."""
+
+    loaded: int
+    open_rejects: int
+    judged_loaded: int
+    judged_rejects: int
+
+    @property
+    def judged_share(self) -> float:
+        """The reject share the day had after the earlier successful runs."""
+        total = self.judged_loaded + self.judged_rejects
+        return self.judged_rejects / total if total else 0.0
+
+
+def day_holdings(
+    engine: Engine, feed: str, day: dt.date, *, batch_urls: Iterable[str]
+) -> DayHoldings:
+    """Count the day's articles and open validate rejects whose URLs the batch does not judge.
+
+    An article belongs to the day by its published or page date; a reject by its target day.
+    """
+    batch = set(batch_urls)
+    a, r, runs = articles, article_rejects, ingest_runs
+    loaded_query = sa.select(a.c.url, a.c.canonical_url).where(
+        a.c.feed == feed, sa.or_(a.c.published_date == day, a.c.page_date == day)
+    )
+    rejects_query = (
+        sa.select(r.c.url, runs.c.status)
+        .select_from(r.outerjoin(runs, runs.c.run_id == r.c.run_id))
+        .where(r.c.feed == feed, r.c.target_day == day, r.c.stage == "validate")
+    )
+    with engine.connect() as conn:
+        loaded = [
+            row for row in conn.execute(loaded_query) if not {row.url, row.canonical_url} & batch
+        ]
+        rejects = [row for row in conn.execute(rejects_query) if row.url not in batch]
+    return DayHoldings(
+        loaded=len(loaded),
+        open_rejects=len(rejects),
+        # Every loaded article was judged by the run that loaded it (load runs only after the gate).
+        judged_loaded=len(loaded),
+        judged_rejects=sum(1 for row in rejects if row.status == "success"),
+    )
+
+
+def day_raw_refs(engine: Engine, feed: str, day: dt.date) -> dict[str, list[str]]:
+    """Every raw_ref a day's rows hold, per table (articles by published or page date, rejects
+    and fetch state by target day)."""
+    a, r, f = articles, article_rejects, fetch_state
+    queries = {
+        "articles": sa.select(a.c.raw_ref).where(
+            a.c.feed == feed, sa.or_(a.c.published_date == day, a.c.page_date == day)
+        ),
+        "article_rejects": sa.select(r.c.raw_ref).where(r.c.feed == feed, r.c.target_day == day),
+        "fetch_state": sa.select(f.c.raw_ref).where(f.c.feed == feed, f.c.target_day == day),
+    }
+    with engine.connect() as conn:
+        return {
+            name: sorted(ref for ref in conn.execute(query).scalars() if ref)
+            for name, query in queries.items()
+        }

@@ -50,6 +50,17 @@ FAULT_SPECS: dict[str, FaultSpec] = {
             "in_run",
         ),
         FaultSpec("gb18030", "page encoded in GB18030, no charset anywhere", "in_run"),
+        FaultSpec(
+            "stall_body",
+            "first request sends half its body, then stalls `slow_seconds` and hangs up",
+            "in_run",
+        ),
+        FaultSpec("corrupt_gzip", "first request's gzip-encoded body is corrupt", "in_run"),
+        FaultSpec(
+            "tracking_duplicate",
+            "the listing links the page twice, first with tracking parameters (utm_*)",
+            "in_run",
+        ),
         FaultSpec("huge", "page of `huge_bytes` bytes", "never", "body_too_large"),
         FaultSpec("offhost_redirect", "302 to another host", "never", "redirect_refused"),
         FaultSpec("redirect_loop", "302 to itself, for ever", "never", "redirect_loop"),
@@ -169,7 +180,7 @@ class FaultInjector:
             return True
         mode = self.victims.get(path)
         if mode is None:
-            return False
+            return self._listing_with_tracking_links(handler, path, send_body=send_body)
         with self._lock:
             self.requests_seen[path] += 1
             nth = self.requests_seen[path]  # 1 = first request for this path
@@ -222,6 +233,22 @@ class FaultInjector:
                 handler.wfile.write(body[: len(body) // 2])
             handler.close_connection = True
             return True
+        if mode == "stall_body" and nth == 1:
+            handler.send_response(status)
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            if send_body:
+                handler.wfile.write(body[: len(body) // 2])
+                handler.wfile.flush()
+                time.sleep(plan.slow_seconds)
+            handler.close_connection = True
+            return True
+        if mode == "corrupt_gzip" and nth == 1:
+            garbage = b"\x1f\x8b\x08\x00" + b"not a gzip stream" * 8
+            _send(handler, status, {**headers, "Content-Encoding": "gzip"}, garbage, send_body)
+            return True
         if mode == "gb18030" and handler.headers.get("If-None-Match") == headers.get("ETag"):
             return False  # the site answers 304 as for any page
         if mode == "gb18030":
@@ -243,6 +270,37 @@ class FaultInjector:
             _send(handler, status, headers, huge, send_body)
             return True
         return False
+
+    def _listing_with_tracking_links(
+        self, handler: BaseHTTPRequestHandler, path: str, *, send_body: bool
+    ) -> bool:
+        """A page linking a `tracking_duplicate` victim links it twice: first with tracking
+        parameters, then plain (as feeds and social shares spread links)."""
+        tracked = [p for p, m in self.victims.items() if m == "tracking_duplicate"]
+        if not tracked:
+            return False
+        rendered = self._rendered(handler, path)
+        if rendered is None:
+            return False
+        status, headers, body = rendered
+        base = getattr(handler.server, "base_url", "").encode()
+        changed = body
+        for victim in tracked:
+            plain = b'<li><a href="' + base + victim.encode() + b'"'
+            if plain not in changed:
+                continue
+            tagged = plain[:-1] + b'?utm_source=rss&amp;utm_medium=feed"'
+            start = changed.index(plain)
+            end = changed.index(b"</li>", start) + len(b"</li>")
+            item = changed[start:end]
+            changed = changed[:start] + item.replace(plain, tagged, 1) + b"\n" + changed[start:]
+        if changed is body:
+            return False
+        asked = handler.headers.get("If-None-Match")
+        if asked is not None and asked == headers.get("ETag"):
+            return False  # unchanged since last asked: the site answers 304 as for any page
+        _send(handler, status, headers, changed, send_body)
+        return True
 
     def _rendered(
         self, handler: BaseHTTPRequestHandler, path: str
