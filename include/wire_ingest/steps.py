@@ -421,7 +421,9 @@ def load_step(
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = exact.dedupe_with_warehouse(engine, validated)
-        counts = load.load_articles(engine, final.articles, run_id=ctx.run_id)
+        counts = load.load_articles(
+            engine, final.articles, run_id=ctx.run_id, repoint=final.repoint
+        )
         fetched = work_path(ctx, "fetched.jsonl")
         if fetched.exists():  # the run reached its end: what it fetched may be asked conditionally
             done = [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]

@@ -34,7 +34,9 @@ def load_days(url: str, days: Iterable[Sequence[Article]], keys: dict[str, str])
         migrations.migrate(engine)
         for number, day in enumerate(days):
             result = exact.dedupe_with_warehouse(engine, day)
-            load.load_articles(engine, result.articles, run_id=f"run-{number}", repoint=result.repoint)
+            load.load_articles(
+                engine, result.articles, run_id=f"run-{number}", repoint=result.repoint
+            )
             assert result.stories is not None
             stories.record_stories(engine, result.stories)
         return read_rows(engine, keys)
