@@ -96,7 +96,7 @@ def publication_order(published_at: str, canonical_url: str) -> OrderKey:
         moment = dt.datetime.fromisoformat(published_at)
         when = moment.astimezone(dt.UTC).isoformat() if moment.tzinfo is not None else published_at
     except (TypeError, ValueError):
-        when = ""
+        when = "~"  # an unknown time sorts after every known one
     return (when, *publication_key(canonical_url))
 
 
