@@ -57,6 +57,8 @@ ENTITY_STEM = 5
 VERSION_LEAD_ENTITIES = 0.75  # the names in one version's lead are (nearly) all in the other
 VERSION_HEADLINE = 0.3  # a version from another dateline must be about the same thing
 VERSION_TEXT = 0.25  # masked containment + headline similarity: some of the wording kept
+VERSION_MASKED_ALONE = 0.3  # wording kept that says it is the same event without the headline
+VERSION_ENTITIES = 0.5  # from another dateline: half the names of one in the other
 REWRITE_MASKED_CONTAINED = 0.6  # without a version label the evidence must be stronger
 REWRITE_ENTITIES = 0.7
 REWRITE_HEADLINE = 0.25
@@ -116,6 +118,8 @@ class StoryFeatures:
     entities: frozenset[str] = frozenset()  # capitalised names in the headline and text
     lead_entities: frozenset[str] = frozenset()  # the names in the lead paragraph
     headline: frozenset[str] = frozenset()  # headline keywords, version prefix stripped
+    topic: frozenset[str] = frozenset()  # headline keywords that are not names: what happened
+    facts: frozenset[str] = frozenset()  # the lead's figures other than weekdays
     version_label: bool = False  # the headline says it is an urgent, LD, writethru, roundup
     city: str = ""  # the dateline's place
     published: float | None = None  # seconds since the epoch
@@ -350,6 +354,8 @@ def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatu
         buckets.extend(bucket for _, bucket in stored)
         probes.extend(looked_up)
     version = headline_version(article.title)
+    names = entities("\n".join(paragraphs))
+    lead_figures = figures(lead_words)
     return StoryFeatures(
         article_id=article.article_id,
         order_key=publication_order(article.published_at, article.canonical_url),
@@ -359,7 +365,9 @@ def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatu
         bands=tuple(bands),
         probes=tuple(dict.fromkeys(probes)),
         masked=masked,
-        figures=figures(lead_words),
+        figures=lead_figures,
+        facts=lead_figures - _WEEKDAYS,
+        topic=frozenset(w for w in headline if w[:ENTITY_STEM] not in names),
         entities=entities(strip_headline_prefix(article.title) + "\n" + "\n".join(paragraphs)),
         lead_entities=entities(paragraphs[0]) if paragraphs else frozenset(),
         headline=headline,
@@ -419,6 +427,8 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
         "entities": round(containment(a.entities, b.entities), 3),
         "lead_entities": round(_lead_in_other(a, b), 3),
         "headline": round(jaccard(a.headline, b.headline), 3),
+        "topic_words_shared": len(a.topic & b.topic),
+        "facts_shared": len(a.facts & b.facts),
         "figures_shared": None if shared_figures is None else round(shared_figures, 3),
         "version_label": a.version_label or b.version_label,
         "same_city": bool(a.city) and a.city == b.city,
@@ -445,16 +455,28 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
     if not close_in_time:
         return LinkDecision("", 0.0, signals)
     masked_contained = signals["masked_contained"]
+    # what happened, not only who and where: a headline word that is not a name, or wording kept
+    same_event = signals["topic_words_shared"] >= 1 or masked_contained >= VERSION_MASKED_ALONE
+    # another dateline: the same names, headline and at least one figure of the lead (a toll,
+    # a score, a magnitude), not only the weekday; templates about other places fail here
+    same_place = signals["same_city"] or (
+        signals["headline"] >= VERSION_HEADLINE
+        and signals["entities"] >= VERSION_ENTITIES
+        and signals["facts_shared"] >= 1
+    )
     if (
         signals["version_label"]
         and signals["lead_entities"] >= VERSION_LEAD_ENTITIES
-        and (signals["same_city"] or signals["headline"] >= VERSION_HEADLINE)
+        and same_place
+        and same_event
         and masked_contained + signals["headline"] >= VERSION_TEXT
     ):
         score = (masked_contained + signals["lead_entities"] + signals["headline"]) / 3
         return LinkDecision("rewritten_version", round(score, 3), signals)
     if (
-        masked_contained >= REWRITE_MASKED_CONTAINED
+        signals["same_city"]
+        and masked_contained >= REWRITE_MASKED_CONTAINED
+        and signals["lead_entities"] >= VERSION_LEAD_ENTITIES
         and signals["entities"] >= REWRITE_ENTITIES
         and signals["headline"] >= REWRITE_HEADLINE
         and (shared_figures is None or shared_figures >= REWRITE_FIGURES_SHARED)
