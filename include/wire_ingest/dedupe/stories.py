@@ -74,19 +74,15 @@ _WEEKDAYS = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 )
 # Words that say nothing about which story a text is: they make neither entities nor keys.
-_STOPWORDS = (
-    frozenset(
-        """a an the and or but of in on at to for from by with as into over after before about
+_STOPWORD_TEXT = """a an the and or but of in on at to for from by with as into over after before about
     against between during under up down off out than then this that these those its it is are
     was were be been has have had will would can could may might not no new says said say
     amid more most over per pct percent year years day days week mln bln yuan dollars u.s
     china chinese xinhua he she they we his her their our i you also while when where who which
     what there here all some many other one two three four five six seven eight nine ten first
     second third last next mr ms dr jan feb march april may june july aug sept oct nov dec
-    january february august september october november december""".split()
-    )
-    | _WEEKDAYS
-)
+    january february august september october november december"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | _WEEKDAYS
 
 OrderKey = tuple[str, str, int, str]
 
@@ -671,7 +667,7 @@ def record_stories(engine: Engine, assignment: StoryAssignment) -> None:
     """Persist the batch's LSH buckets and links, and merge stored stories (after the load)."""
     table = tables.article_lsh_buckets
     loaded = sorted(a.article_id for a in assignment.articles)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for article_id in loaded:
         buckets = assignment.buckets.get(article_id, ())
         bands = assignment.bands.get(article_id) or tuple(range(len(buckets)))
