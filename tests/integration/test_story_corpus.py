@@ -120,3 +120,33 @@ def test_reverse_order_and_rerun_give_the_same_rows(
     # re-running any day changes nothing
     again = load_days(warehouse_url, [days[1], days[0], days[2]], keys)
     assert again == forward
+
+
+def test_story_links_say_why_two_versions_are_one_story(
+    corpus: list[CorpusArticle], tmp_path: Any
+) -> None:
+    keys = keys_by_article_id(corpus)
+    url = f"sqlite:///{tmp_path / 'links.db'}"
+    load_days(url, by_day(corpus), keys)
+    engine = engines.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            links = conn.execute(sa.select(tables.story_links)).all()
+    finally:
+        engine.dispose()
+    why = {frozenset((keys[r.article_id], keys[r.linked_id])): r for r in links}
+    urgent_to_writethru = why[frozenset(("d1-bus-u", "d1-bus-1ld"))]
+    assert urgent_to_writethru.rule == "rewritten_version"
+    assert urgent_to_writethru.signals["version_label"] is True
+    assert urgent_to_writethru.signals["same_city"] is True
+    assert {
+        "masked_contained",
+        "lead_entities",
+        "headline",
+        "figures_shared",
+        "hours_apart",
+    } <= set(urgent_to_writethru.signals)
+    assert why[frozenset(("d1-ship", "d1-ship-c"))].rule == "near_duplicate"
+    # every link joins two articles of one story; no link crosses a must-not-merge pair
+    story = {item.key: item.story for item in corpus}
+    assert all(len({story[k] for k in pair}) == 1 for pair in why)
