@@ -85,7 +85,7 @@ def test_day_by_day_matches_the_ground_truth(
     )
     merged = [(a, b) for a, b in sorted(must_not_merge(corpus)) if found[a][0] == found[b][0]]
     print(
-        f"\nhand-written corpus ({len(corpus)} articles, 3 days):"
+        f"\nhand-written corpus ({len(corpus)} articles, 4 days):"
         f" stories P={stories_found.precision:.3f} R={stories_found.recall:.3f}"
         f" ({stories_found.true_pairs} true pairs, {stories_found.found_pairs} found);"
         f" exact copies P={copies_found.precision:.3f} R={copies_found.recall:.3f}"
