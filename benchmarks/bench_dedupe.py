@@ -6,7 +6,11 @@ index write. The warehouse is first filled with distinct generated stories (and 
 buckets). The time per article should stay flat as the warehouse grows: the lookups are indexed
 queries on (bucket) and (article_id), never a scan of the history.
 
-python -m benchmarks.bench_dedupe [--quick]   # prints the table, writes benchmarks/results/dedupe.json
+It also measures story linking: pair precision and recall on the hand-written corpus
+(tests/fixtures/stories) and on a generated month, each loaded day by day.
+
+python -m benchmarks.bench_dedupe [--quick] [--backend postgresql]
+# prints the table, writes benchmarks/results/dedupe.json
 """
 
 from __future__ import annotations
@@ -39,7 +43,10 @@ CHUNK = 2_000
 # ---------------------------------------------------------------- the history
 
 
-def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
+Buckets = tuple[tuple[int, int], ...]  # (band, bucket) of one article
+
+
+def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], Buckets]]:
     """Articles start..end of the filler history (deterministic) with their LSH buckets."""
     from wire_ingest import text, urls
     from wire_ingest.dedupe import stories
@@ -73,13 +80,14 @@ def _history_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], tuple[
             page_date=day.isoformat(),
         )
         article = Article.from_dict({**article.to_dict(), "story_id": article.article_id})
-        found.append((load.article_row(article), stories.story_features(article).buckets))
+        features = stories.story_features(article)
+        found.append(
+            (load.article_row(article), tuple(zip(features.bands, features.buckets, strict=True)))
+        )
     return found
 
 
-def history(
-    first: int, end: int, cache: Path
-) -> Iterator[list[tuple[dict[str, Any], tuple[int, ...]]]]:
+def history(first: int, end: int, cache: Path) -> Iterator[list[tuple[dict[str, Any], Buckets]]]:
     """Filler articles first..end in chunks: generated on every core once, then read from `cache`."""
     bounds = [(start, min(end, start + CHUNK)) for start in range(first, end, CHUNK)]
     missing = [b for b in bounds if not (cache / f"{b[0]}-{b[1]}.pickle").exists()]
@@ -93,7 +101,7 @@ def history(
         yield pickle.loads((cache / f"{start}-{stop}.pickle").read_bytes())
 
 
-def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) -> None:
+def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], Buckets]]) -> None:
     """Bulk-insert filler articles and their buckets (plain INSERTs: the rows are new)."""
     from wire_ingest.warehouse import engines, tables
 
@@ -111,7 +119,7 @@ def _fill(engine: Any, chunk: Sequence[tuple[dict[str, Any], tuple[int, ...]]]) 
     buckets = [
         {"bucket": bucket, "band": band, "article_id": row["article_id"]}
         for row, found in chunk
-        for band, bucket in enumerate(found)
+        for band, bucket in found
     ]
     with engines.write_transaction(engine) as conn:
         conn.execute(tables.articles.insert(), rows)
@@ -144,7 +152,7 @@ def dedupe_and_load(engine: Any, batch: Sequence[Any], run_id: str) -> dict[str,
     started = time.perf_counter()
     result = exact.dedupe_with_warehouse(engine, batch)
     deduped = time.perf_counter()
-    load.load_articles(engine, result.articles, run_id=run_id)
+    load.load_articles(engine, result.articles, run_id=run_id, repoint=result.repoint)
     assert result.stories is not None
     stories.record_stories(engine, result.stories)
     finished = time.perf_counter()
@@ -220,16 +228,102 @@ def measure_backend(
     return levels
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+# ---------------------------------------------------------------- accuracy
+
+
+def _load_days(days: Sequence[Sequence[Any]]) -> dict[str, tuple[str, str | None]]:
+    """Load the days one by one into a fresh SQLite warehouse; article_id -> (story, copy of)."""
+    import sqlalchemy as sa
+
+    from wire_ingest.warehouse import engines, migrations, tables
+
+    with TemporaryDirectory(prefix="bench-dedupe-accuracy-") as folder:
+        engine = engines.make_engine(f"sqlite:///{folder}/warehouse.db")
+        try:
+            migrations.migrate(engine)
+            for number, day in enumerate(days):
+                dedupe_and_load(engine, day, f"accuracy-{number}")
+            a = tables.articles
+            with engine.connect() as conn:
+                query = sa.select(a.c.article_id, a.c.story_id, a.c.duplicate_of)
+                return {r.article_id: (r.story_id, r.duplicate_of) for r in conn.execute(query)}
+        finally:
+            engine.dispose()
+
+
+def accuracy() -> dict[str, Any]:
+    """Same-story and exact-copy pair precision/recall, each corpus loaded day by day: the
+    hand-written corpus (tests/fixtures/stories) and a generated month of the local site."""
+    from tests.story_corpus import by_day, load_corpus, must_not_merge, pair_scores
+    from wiresim.generate import build_site, key_article
+
+    found: dict[str, Any] = {}
+    corpus = load_corpus()
+    rows = _load_days(by_day(corpus))
+    key = {item.article.article_id: item.key for item in corpus}
+    story = {key[article_id]: key[s] for article_id, (s, _) in rows.items()}
+    copy = {
+        key[article_id]: key[c] if c else key[article_id] for article_id, (_, c) in rows.items()
+    }
+    stories_found = pair_scores({i.key: i.story for i in corpus}, story)
+    copies_found = pair_scores({i.key: i.copy_root for i in corpus}, copy)
+    forbidden = must_not_merge(corpus)
+    found["hand_written"] = {
+        "articles": len(corpus),
+        "story_precision": round(stories_found.precision, 4),
+        "story_recall": round(stories_found.recall, 4),
+        "story_pairs": stories_found.true_pairs,
+        "copy_precision": round(copies_found.precision, 4),
+        "copy_recall": round(copies_found.recall, 4),
+        "copy_pairs": copies_found.true_pairs,
+        "must_not_merge_pairs": len(forbidden),
+        "must_not_merge_merged": sum(1 for a, b in forbidden if story[a] == story[b]),
+    }
+    days: dict[str, list[Any]] = {}
+    truth: dict[str, str] = {}
+    for entry in build_site(
+        MEASURED_DAYS, MEASURED_DAYS + dt.timedelta(days=29), per_day=100
+    ).answer_key(BASE_URL):
+        if entry["outcome"] == "load":
+            article = key_article(entry)
+            days.setdefault(entry["page_date"], []).append(article)
+            truth[article.article_id] = entry["story_id"]
+    rows = _load_days([days[day] for day in sorted(days)])
+    generated = pair_scores(truth, {article_id: s for article_id, (s, _) in rows.items()})
+    found["generated"] = {
+        "articles": len(truth),
+        "story_precision": round(generated.precision, 4),
+        "story_recall": round(generated.recall, 4),
+        "story_pairs": generated.true_pairs,
+    }
+    return found
+
+
+def run(quick: bool = False, backend: str | None = None) -> dict[str, Any]:
     """The benchmark for `benchmarks.run`: rows for the table plus the raw levels."""
     sizes = (1_000, 5_000) if quick else (1_000, 10_000, 100_000)
     backends = ("sqlite",) if quick else ("sqlite", "postgresql")
+    if backend is not None:
+        backends = (backend,)
     repeats = 2 if quick else 3
     result: dict[str, Any] = {"sizes": list(sizes), "batch_per_day": PER_DAY, "levels": []}
     rows: list[dict[str, Any]] = []
     with TemporaryDirectory(prefix="bench-dedupe-history-") as cache:
         for backend in backends:
             rows.extend(_measure(backend, sizes, repeats, Path(cache), result))
+    result["accuracy"] = accuracy()
+    for corpus, scores in result["accuracy"].items():
+        for measure in ("story_precision", "story_recall", "copy_precision", "copy_recall"):
+            if measure in scores:
+                rows.append(
+                    {
+                        "figure": FIGURE,
+                        "measure": f"{corpus} corpus, {measure.replace('_', ' ')}",
+                        "value": scores[measure],
+                        "unit": "ratio",
+                        "note": f"{scores['articles']} articles loaded day by day",
+                    }
+                )
     result["rows"] = rows
     return result
 
@@ -284,13 +378,18 @@ def print_table(result: dict[str, Any]) -> None:
     for key, value in result.items():
         if key.endswith("_ratio_largest_to_smallest"):
             print(f"{key}: {value}")
+    for corpus, scores in result.get("accuracy", {}).items():
+        print(f"accuracy, {corpus} corpus: {scores}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1k and 5k, SQLite only")
+    parser.add_argument(
+        "--backend", choices=("sqlite", "postgresql"), help="measure this backend only"
+    )
     args = parser.parse_args()
-    result = run(args.quick)
+    result = run(args.quick, backend=args.backend)
     print_table(result)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -551,7 +551,9 @@ def load_step(
         # fetch state "done" that makes later runs ask conditionally, the rejects and the run's
         # row): a crash leaves all or nothing, so a re-run answered 304 never misses a part.
         with write_transaction(engine) as conn:
-            counts = load.load_articles(conn, final.articles, run_id=ctx.run_id)
+            counts = load.load_articles(
+                conn, final.articles, run_id=ctx.run_id, repoint=final.repoint
+            )
             fetch_state.mark_done(conn, ctx.feed, done)
             if final.stories is not None:
                 stories.record_stories(conn, final.stories)  # the LSH index and merged stories

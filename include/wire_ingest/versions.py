@@ -36,6 +36,21 @@ class HeadlineVersion:
     number: int = 0  # the n of "nth LD"
 
 
+def strip_headline_prefix(title: str) -> str:
+    """The headline without its `Label:` prefix (`Urgent:`, `2nd LD Writethru:`, `Roundup:`,
+    `China Focus:` ...): what versions of one story keep in common."""
+    match = _PREFIX.match(title or "")
+    if match is None:
+        return (title or "").strip()
+    return title[title.index(":", match.start(1)) + 1 :].strip()
+
+
+def is_version_label(version: HeadlineVersion) -> bool:
+    """The prefix says an earlier version of the story exists or is coming (an urgent, a
+    writethru, an LD, an update or a roundup)."""
+    return version.kind != ""
+
+
 def headline_version(title: str) -> HeadlineVersion:
     """`Urgent: X` -> urgent/0, `2nd LD Writethru: X` -> ld_writethru/4, `X` -> plain/1."""
     match = _PREFIX.match(title or "")

@@ -48,6 +48,7 @@ def known(article: Article, duplicate_of: str | None = None) -> KnownArticle:
         canonical_url=article.canonical_url,
         content_hash=article.content_hash,
         duplicate_of=duplicate_of,
+        published_at=article.published_at,
     )
 
 
@@ -114,12 +115,28 @@ def test_known_duplicate_resolves_to_its_representative() -> None:
     assert result.articles[0].duplicate_of == root.article_id
 
 
-def test_known_duplicate_without_its_root_still_points_at_the_root() -> None:
+def test_a_pointer_at_a_row_that_is_no_copy_any_more_is_not_followed() -> None:
+    # known_articles fetches every stored copy of the text: a root it did not find is gone or
+    # has another text now, so the earliest copy that is still there represents the text.
     root = make_article(1, "copy", day="2020-12-21")
     stored_dup = make_article(2, "copy", day="2020-12-22")
     new = make_article(3, "copy", day="2020-12-23")
     result = dedupe_articles([new], [known(stored_dup, root.article_id)])
-    assert result.articles[0].duplicate_of == root.article_id
+    assert result.articles[0].duplicate_of == stored_dup.article_id
+    assert result.repoint == {stored_dup.article_id: None}
+
+
+def test_an_earlier_copy_arriving_later_takes_over_and_repoints_the_stored_ones() -> None:
+    first = make_article(1, "copy", day="2020-12-21")
+    second = make_article(2, "copy", day="2020-12-22")
+    third = make_article(3, "copy", day="2020-12-23")
+    stored = [known(second), known(third, second.article_id)]
+    result = dedupe_articles([first], stored)
+    assert result.articles[0].duplicate_of is None
+    assert result.repoint == {
+        second.article_id: first.article_id,
+        third.article_id: first.article_id,
+    }
 
 
 def test_reloading_an_article_does_not_make_it_a_duplicate_of_itself() -> None:

@@ -1,4 +1,4 @@
-"""Exact deduplication: one article per canonical URL, repeated bodies point at one representative."""
+"""Exact deduplication: one article per canonical URL, repeated bodies point at their first copy."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from wire_ingest.dedupe.stories import StoryAssignment, assign_stories
+from wire_ingest.dedupe.stories import (
+    OrderKey,
+    StoryAssignment,
+    assign_stories,
+    publication_order,
+)
 from wire_ingest.models import Article
-from wire_ingest.urls import publication_key
 from wire_ingest.warehouse.queries import KnownArticle, known_articles
 
 
@@ -24,6 +28,9 @@ class DedupeResult:
     duplicates: int  # articles whose body repeats another article's (duplicate_of set)
     same_url_merged: int  # batch articles dropped because another had the same canonical_url
     stories: StoryAssignment | None = None  # story ids (set when deduped against a warehouse)
+    # Stored articles whose duplicate_of changes (article_id -> the new value): an earlier copy
+    # of their text arrived after them. Written in the load's transaction (load_articles).
+    repoint: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
 
 def _preference(article: Article) -> tuple[int, str, str]:
@@ -40,54 +47,48 @@ def merge_same_url(articles: Sequence[Article]) -> list[Article]:
     return [min(group, key=_preference) for _, group in sorted(by_url.items())]
 
 
-def _warehouse_representatives(
-    known: Sequence[KnownArticle], batch: dict[str, Article]
-) -> dict[str, str]:
-    """content_hash -> article_id of the warehouse article that stands for that body."""
-    # The batch's version of an article supersedes the stored one.
-    current_hash = {k.article_id: k.content_hash for k in known}
-    current_hash.update({a.article_id: a.content_hash for a in batch.values()})
-    candidates: dict[str, set[str]] = defaultdict(set)
-    for k in known:
-        if not k.content_hash or k.canonical_url in batch:
-            continue
-        root = k.duplicate_of or k.article_id
-        if current_hash.get(root, k.content_hash) != k.content_hash:
-            root = k.article_id  # a stale pointer: the representative's body has changed since
-        candidates[k.content_hash].add(root)
-    # Several stored roots for one body only arise from concurrent runs; pick one stably.
-    return {content_hash: min(roots) for content_hash, roots in candidates.items()}
-
-
 def dedupe_articles(articles: Sequence[Article], known: Sequence[KnownArticle]) -> DedupeResult:
-    """Merge same-URL repeats, then point every repeated body at its representative (pure)."""
+    """Merge same-URL repeats, then point every copy of a body at its first-published copy (pure).
+
+    First published: the earliest `published_at`, then the URL (`stories.publication_order`),
+    over the batch and the stored copies alike, so the loading order changes nothing. Stored
+    copies that now point at the wrong copy are listed in `repoint`.
+    """
     unique = merge_same_url(articles)
     batch = {a.canonical_url: a for a in unique}
-    stored_rep = _warehouse_representatives(known, batch)
-
-    by_hash: dict[str, list[Article]] = defaultdict(list)
+    stored = [k for k in known if k.content_hash and k.canonical_url not in batch]
+    copies: dict[str, list[tuple[OrderKey, str]]] = defaultdict(list)
+    for k in stored:  # the batch's version of an article supersedes the stored one
+        copies[k.content_hash].append(
+            (publication_order(k.published_at, k.canonical_url), k.article_id)
+        )
     for article in unique:
         if article.content_hash:
-            by_hash[article.content_hash].append(article)
-    representative: dict[str, str] = {}
-    for content_hash, group in by_hash.items():
-        if content_hash in stored_rep:
-            representative[content_hash] = stored_rep[content_hash]
-        else:
-            # the first published copy represents the body
-            representative[content_hash] = min(
-                group, key=lambda a: publication_key(a.canonical_url)
-            ).article_id
+            copies[article.content_hash].append(
+                (publication_order(article.published_at, article.canonical_url), article.article_id)
+            )
+    representative = {content_hash: min(group)[1] for content_hash, group in copies.items()}
 
-    result: list[Article] = []
-    for article in sorted(unique, key=lambda a: publication_key(a.canonical_url)):
-        rep = representative.get(article.content_hash) if article.content_hash else None
-        duplicate_of = rep if rep is not None and rep != article.article_id else None
-        result.append(dataclasses.replace(article, duplicate_of=duplicate_of))
+    def pointer(article_id: str, content_hash: str) -> str | None:
+        rep = representative.get(content_hash) if content_hash else None
+        return rep if rep is not None and rep != article_id else None
+
+    result = [
+        dataclasses.replace(article, duplicate_of=pointer(article.article_id, article.content_hash))
+        for article in sorted(
+            unique, key=lambda a: publication_order(a.published_at, a.canonical_url)
+        )
+    ]
+    repoint = {
+        k.article_id: new
+        for k in stored
+        if (new := pointer(k.article_id, k.content_hash)) != k.duplicate_of
+    }
     return DedupeResult(
         articles=result,
         duplicates=sum(1 for a in result if a.duplicate_of is not None),
         same_url_merged=len(articles) - len(unique),
+        repoint=repoint,
     )
 
 

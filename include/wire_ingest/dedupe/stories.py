@@ -1,13 +1,14 @@
-"""Story grouping: near duplicates and versions found by MinHash LSH persisted in the warehouse."""
+"""Story grouping: versions and copies found by persisted LSH buckets, linked on wire-editing evidence."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from wire_ingest.models import Article
 from wire_ingest.text import normalise_body
 from wire_ingest.urls import publication_key
+from wire_ingest.versions import headline_version, is_version_label, strip_headline_prefix
 from wire_ingest.warehouse import engines, tables
 
 SHINGLE_WORDS = 5
@@ -30,17 +32,70 @@ MINHASH_SEED = 20_201_223
 # The persisted buckets depend on the scheme: changing it means rebuilding article_lsh_buckets.
 MINHASH_SCHEME = "affine32"
 
+# Candidates for rewritten versions, which the body and lead bands miss. Versions of one story
+# go out within a day or two, so these keys carry the publication day: an article is stored
+# under its own day and looks up the day before, its day and the day after. That keeps the cost
+# per article flat however long the history is (a daily template collides with yesterday's
+# copy only, never with every day's).
+MASKED_LEAD_BANDS, MASKED_LEAD_ROWS = 8, 3  # lead paragraph, figures masked: rewritten leads
+MASKED_LEAD_OFFSET = 200
+MASKED_SHINGLE_WORDS = 3
+HEADLINE_OFFSET = 300  # one key per headline keyword (version prefix stripped)
+MAX_HEADLINE_KEYS = 8
+VERSION_WINDOW_HOURS = 48.0  # how far apart two versions of one story may be published
+
 NEAR_DUPLICATE_JACCARD = 0.7  # whole-body resemblance: republished, lightly edited copies
 CONTAINED_SHARE = 0.85  # share of the shorter body found in the longer: urgent -> writethru
 MIN_CONTAINED_SHINGLES = 8  # a shorter body needs this much text to be "contained"
 DIGEST_JACCARD = 0.9  # news summaries: only (nearly) identical summaries are one story
+# A templated series (market closes, the yuan's parity, reverse repos, weather alerts, daily
+# counts, quake reports): the same words around different figures, dates or places.
+TEMPLATE_FIGURES_SHARED = 0.3  # below this share of the lead's figures in common: other news
+# A rewritten version: its text, with figures masked, largely in the other version, the same
+# people and places, and a headline about the same thing.
+ENTITY_STEM = 5
+VERSION_LEAD_ENTITIES = 0.75  # the names in one version's lead are (nearly) all in the other
+VERSION_HEADLINE = 0.3  # a version from another dateline must be about the same thing
+VERSION_TEXT = 0.25  # masked containment + headline similarity: some of the wording kept
+VERSION_MASKED_ALONE = 0.3  # wording kept that says it is the same event without the headline
+VERSION_ENTITIES = 0.5  # from another dateline: half the names of one in the other
+REWRITE_MASKED_CONTAINED = 0.6  # without a version label the evidence must be stronger
+REWRITE_ENTITIES = 0.7
+REWRITE_HEADLINE = 0.25
+REWRITE_FIGURES_SHARED = 0.5
 
 _WORD = re.compile(r"\w+(?:[.,'/-]\w+)*")
+_FIGURE = re.compile(r"\d+(?:[.,:]\d+)*")
 _SENTENCE_END = re.compile(r'(?<=[.!?])["\u201d]?\s+(?=["\u201c]?[A-Z])')
 _TEMPLATE_LINE = re.compile(r"^[\W_]*$")  # separators such as "- - - -": no words at all
 _DIGEST_TITLE = re.compile(r"\bnews (?:summary|digest|roundup) at\b|\bnews summary\b", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][\w.'\u2019-]*")
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
+# Words that say nothing about which story a text is: they make neither entities nor keys.
+_STOPWORD_TEXT = """a an the and or but of in on at to for from by with as into over after before about
+    against between during under up down off out than then this that these those its it is are
+    was were be been has have had will would can could may might not no new says said say
+    amid more most over per pct percent year years day days week mln bln yuan dollars u.s
+    china chinese xinhua he she they we his her their our i you also while when where who which
+    what there here all some many other one two three four five six seven eight nine ten first
+    second third last next mr ms dr jan feb march april may june july aug sept oct nov dec
+    january february august september october november december"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | _WEEKDAYS
 
-OrderKey = tuple[str, int, str]
+OrderKey = tuple[str, str, int, str]
+
+
+def publication_order(published_at: str, canonical_url: str) -> OrderKey:
+    """Sort key that puts the first-published copy first: `published_at` (in UTC), then the URL
+    (page date, content id, the URL itself)."""
+    try:
+        moment = dt.datetime.fromisoformat(published_at)
+        when = moment.astimezone(dt.UTC).isoformat() if moment.tzinfo is not None else published_at
+    except (TypeError, ValueError):
+        when = "~"  # an unknown time sorts after every known one
+    return (when, *publication_key(canonical_url))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +106,28 @@ class StoryFeatures:
     order_key: OrderKey  # earlier-published first: the story's root is its smallest key
     digest: bool  # a news summary: items of other stories, compared only with summaries
     shingles: frozenset[str]
-    buckets: tuple[int, ...]  # LSH bucket ids (body bands, then lead bands)
+    buckets: tuple[int, ...]  # LSH buckets this article is stored under
+    bands: tuple[int, ...] = ()  # the band of each bucket (same length as buckets)
+    probes: tuple[int, ...] = ()  # the buckets looked up for it (adds the day before and after)
+    masked: frozenset[str] = frozenset()  # shingles of the text with figures masked
+    figures: frozenset[str] = frozenset()  # figures and weekdays of the lead paragraph
+    entities: frozenset[str] = frozenset()  # capitalised names in the headline and text
+    lead_entities: frozenset[str] = frozenset()  # the names in the lead paragraph
+    headline: frozenset[str] = frozenset()  # headline keywords, version prefix stripped
+    topic: frozenset[str] = frozenset()  # headline keywords that are not names: what happened
+    facts: frozenset[str] = frozenset()  # the lead's figures other than weekdays
+    version_label: bool = False  # the headline says it is an urgent, LD, writethru, roundup
+    city: str = ""  # the dateline's place
+    published: float | None = None  # seconds since the epoch
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDecision:
+    """Whether two articles are one story, by which rule, and the signals behind it."""
+
+    rule: str  # near_duplicate | contained | rewritten_version | rewritten_copy | "" (not linked)
+    score: float  # the strength of the evidence the rule used (0..1)
+    signals: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +136,9 @@ class StoryLink:
 
     article_id: str
     other_id: str
-    reason: str  # near_duplicate | contained
+    reason: str  # the rule: near_duplicate | contained | rewritten_version | rewritten_copy
+    score: float = 1.0
+    signals: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +150,7 @@ class StoryAssignment:
     links: list[StoryLink]
     buckets: dict[str, tuple[int, ...]]  # article_id -> LSH buckets to persist
     candidates_checked: int  # stored articles whose bodies were compared
+    bands: dict[str, tuple[int, ...]] = field(default_factory=dict)  # article_id -> their bands
 
     @property
     def grouped(self) -> int:
@@ -120,6 +199,52 @@ def story_text(title: str, body: str) -> list[str]:
     return [p for p in body.split("\n\n") if p.strip() and not _TEMPLATE_LINE.match(p)]
 
 
+def mask_figures(words: Iterable[str]) -> list[str]:
+    """Every figure replaced by `#`: "12 killed" and "14 killed" read the same."""
+    return [_FIGURE.sub("#", word) for word in words]
+
+
+def figures(words: Iterable[str]) -> frozenset[str]:
+    """The figures (and weekdays) a text states: what a templated series changes every day."""
+    found: set[str] = set()
+    for word in words:
+        word = word.removesuffix("'s")  # "Monday's quake"
+        if word in _WEEKDAYS:
+            found.add(word)
+        else:
+            found.update(_FIGURE.findall(word))
+    return frozenset(found)
+
+
+def _name(word: str) -> str:
+    return word.lower().replace("\u2019", "'").removesuffix("'s").rstrip(".'-")
+
+
+def entities(text: str) -> frozenset[str]:
+    """Capitalised names (people, places, bodies) in the text, stopwords left out, cut to their
+    first five letters so that "Israel" and "Israeli", "Indonesia" and "Indonesian" meet."""
+    names = (_name(w) for w in _CAPITALISED.findall(text))
+    return frozenset(n[:ENTITY_STEM] for n in names if len(n) > 1 and n not in _STOPWORDS)
+
+
+def headline_keywords(title: str) -> frozenset[str]:
+    """The headline's words that say what happened, without the version prefix and figures."""
+    words = (_name(w) for w in _WORD.findall(strip_headline_prefix(title)))
+    return frozenset(
+        w for w in words if len(w) > 2 and w not in _STOPWORDS and not _FIGURE.search(w)
+    )
+
+
+def _published(published_at: str) -> tuple[float | None, dt.date | None]:
+    try:
+        moment = dt.datetime.fromisoformat(published_at)
+    except (TypeError, ValueError):
+        return None, None
+    # the wire's own date (Beijing time on the site): one story's versions share it or the next
+    day = moment.date()
+    return (moment.timestamp() if moment.tzinfo is not None else None), day
+
+
 @cache
 def _permutations() -> Any:
     from datasketch import MinHash
@@ -127,51 +252,124 @@ def _permutations() -> Any:
     return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
 
 
-def _band_buckets(shingles: Iterable[str], bands: int, rows: int, offset: int) -> list[int]:
+def _signature(shingles: Iterable[str]) -> Any:
     from datasketch import MinHash
 
     encoded = [s.encode("utf-8") for s in shingles]  # a MinHash does not depend on order
     if not encoded:
-        return []
+        return None
     minhash = MinHash(
         num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
     )
     minhash.update_batch(encoded)
-    values = minhash.hashvalues
-    buckets = []
-    for band in range(bands):
-        chunk = values[band * rows : (band + 1) * rows].astype("<u4").tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8, person=b"wire-lsh%03d" % (band + offset))
-        # signed 64-bit so it fits a BIGINT on every backend
-        buckets.append(int.from_bytes(digest.digest(), "big", signed=True))
-    return buckets
+    return minhash.hashvalues
+
+
+def _bucket(payload: bytes, band: int) -> int:
+    digest = hashlib.blake2b(payload, digest_size=8, person=b"wire-lsh%03d" % band)
+    # signed 64-bit so it fits a BIGINT on every backend
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _band_buckets(shingles: Iterable[str], bands: int, rows: int, offset: int) -> list[int]:
+    values = _signature(shingles)
+    if values is None:
+        return []
+    return [
+        _bucket(values[band * rows : (band + 1) * rows].astype("<u4").tobytes(), band + offset)
+        for band in range(bands)
+    ]
+
+
+def _day_keys(
+    payloads: Sequence[tuple[int, bytes]], day: dt.date | None
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """(band, bucket) stored under `day`, and the buckets looked up (the day before and after)."""
+    if day is None:
+        return [], []
+    stored = [
+        (band, _bucket(payload + day.isoformat().encode(), band)) for band, payload in payloads
+    ]
+    probes = [
+        _bucket(payload + (day + dt.timedelta(days=shift)).isoformat().encode(), band)
+        for band, payload in payloads
+        for shift in (-1, 0, 1)
+    ]
+    return stored, probes
 
 
 def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatures:
-    """Shingles and LSH buckets of one article (deterministic across processes).
+    """Shingles, linking signals and LSH buckets of one article (deterministic across processes).
 
-    Stored candidates only need their shingles: `with_buckets=False` skips the MinHash.
+    Stored candidates only need their signals: `with_buckets=False` skips the MinHashes.
     """
     paragraphs = story_text(article.title, article.body)
-    shingles = shingle_set(_words("\n\n".join(paragraphs)))
-    # The lead's first sentence: an urgent, its writethru and a later LD with a longer lead
-    # share it even when the rest differs too much for the body bands. A whole sentence, figures
-    # included, so template openings ("Gold futures slipped on ...") do not all collide.
-    lead_shingles = shingle_set(
-        _words(first_sentence(paragraphs[0]))[:LEAD_WORDS] if paragraphs else []
-    )
-    buckets = (
-        _band_buckets(shingles, BODY_BANDS, BODY_ROWS, 0)
-        + _band_buckets(lead_shingles, LEAD_BANDS, LEAD_ROWS, LEAD_BAND_OFFSET)
-        if with_buckets
-        else []
-    )
+    words = _words("\n\n".join(paragraphs))
+    shingles = shingle_set(words)
+    lead_words = _words(paragraphs[0]) if paragraphs else []
+    published, day = _published(article.published_at)
+    headline = headline_keywords(article.title)
+    masked = shingle_set(mask_figures(words), MASKED_SHINGLE_WORDS)
+    bands: list[int] = []
+    buckets: list[int] = []
+    probes: list[int] = []
+    if with_buckets:
+        # The lead's first sentence: an urgent, its writethru and a later LD with a longer lead
+        # share it even when the rest differs too much for the body bands. A whole sentence,
+        # figures included, so template openings ("Gold futures slipped on ...") do not collide.
+        lead_shingles = shingle_set(
+            _words(first_sentence(paragraphs[0]))[:LEAD_WORDS] if paragraphs else []
+        )
+        for offset, found in (
+            (0, _band_buckets(shingles, BODY_BANDS, BODY_ROWS, 0)),
+            (
+                LEAD_BAND_OFFSET,
+                _band_buckets(lead_shingles, LEAD_BANDS, LEAD_ROWS, LEAD_BAND_OFFSET),
+            ),
+        ):
+            bands.extend(offset + i for i in range(len(found)))
+            buckets.extend(found)
+        probes.extend(buckets)
+        # Rewritten versions: the lead paragraph with figures masked, and headline keywords.
+        payloads: list[tuple[int, bytes]] = []
+        values = _signature(shingle_set(mask_figures(lead_words), MASKED_SHINGLE_WORDS))
+        if values is not None:
+            payloads.extend(
+                (
+                    MASKED_LEAD_OFFSET + band,
+                    values[band * MASKED_LEAD_ROWS : (band + 1) * MASKED_LEAD_ROWS]
+                    .astype("<u4")
+                    .tobytes(),
+                )
+                for band in range(MASKED_LEAD_BANDS)
+            )
+        keys = sorted(headline, key=lambda w: (-len(w), w))[:MAX_HEADLINE_KEYS]
+        payloads.extend((HEADLINE_OFFSET, ("headline:" + key).encode()) for key in keys)
+        stored, looked_up = _day_keys(payloads, day)
+        bands.extend(band for band, _ in stored)
+        buckets.extend(bucket for _, bucket in stored)
+        probes.extend(looked_up)
+    version = headline_version(article.title)
+    names = entities("\n".join(paragraphs))
+    lead_figures = figures(lead_words)
     return StoryFeatures(
         article_id=article.article_id,
-        order_key=publication_key(article.canonical_url),
+        order_key=publication_order(article.published_at, article.canonical_url),
         digest=is_digest(article.title, article.body),
         shingles=shingles,
         buckets=tuple(buckets),
+        bands=tuple(bands),
+        probes=tuple(dict.fromkeys(probes)),
+        masked=masked,
+        figures=lead_figures,
+        facts=lead_figures - _WEEKDAYS,
+        topic=frozenset(w for w in headline if w[:ENTITY_STEM] not in names),
+        entities=entities(strip_headline_prefix(article.title) + "\n" + "\n".join(paragraphs)),
+        lead_entities=entities(paragraphs[0]) if paragraphs else frozenset(),
+        headline=headline,
+        version_label=is_version_label(version),
+        city=(article.dateline or "").split(",")[0].strip().upper(),
+        published=published,
     )
 
 
@@ -181,23 +379,112 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def same_story(a: StoryFeatures, b: StoryFeatures) -> str | None:
-    """Why two articles are one story (`near_duplicate`, `contained`), or None. Symmetric."""
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the smaller set found in the other."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _lead_in_other(a: StoryFeatures, b: StoryFeatures) -> float:
+    """The share of one article's lead names found anywhere in the other (the higher way)."""
+    shares = [
+        len(lead & other) / len(lead)
+        for lead, other in ((a.lead_entities, b.entities), (b.lead_entities, a.entities))
+        if lead
+    ]
+    return max(shares, default=0.0)
+
+
+def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
+    """Whether two articles are one story, weighing wire-editing evidence against the signs of a
+    templated series; the signals are kept to explain the link. Symmetric."""
     if a.digest or b.digest:
         # Summaries share carried items and quote every story's lead: only a copy of the same
         # summary is the same story, and a summary is never a version of an ordinary story.
-        both = a.digest and b.digest
-        return (
-            "near_duplicate" if both and jaccard(a.shingles, b.shingles) >= DIGEST_JACCARD else None
+        similarity = jaccard(a.shingles, b.shingles)
+        linked = a.digest and b.digest and similarity >= DIGEST_JACCARD
+        return LinkDecision(
+            "near_duplicate" if linked else "", similarity, {"digest": True, "jaccard": similarity}
         )
-    if jaccard(a.shingles, b.shingles) >= NEAR_DUPLICATE_JACCARD:
-        return "near_duplicate"
+    similarity = jaccard(a.shingles, b.shingles)
     shorter, longer = sorted((a.shingles, b.shingles), key=len)
-    if len(shorter) >= MIN_CONTAINED_SHINGLES and (
-        len(shorter & longer) / len(shorter) >= CONTAINED_SHARE
+    contained = len(shorter & longer) / len(shorter) if shorter else 0.0
+    hours = (
+        abs(a.published - b.published) / 3600
+        if a.published is not None and b.published is not None
+        else None
+    )
+    shared_figures = containment(a.figures, b.figures) if a.figures and b.figures else None
+    signals: dict[str, Any] = {
+        "jaccard": round(similarity, 3),
+        "contained": round(contained, 3),
+        "masked_contained": round(containment(a.masked, b.masked), 3),
+        "entities": round(containment(a.entities, b.entities), 3),
+        "lead_entities": round(_lead_in_other(a, b), 3),
+        "headline": round(jaccard(a.headline, b.headline), 3),
+        "topic_words_shared": len(a.topic & b.topic),
+        "facts_shared": len(a.facts & b.facts),
+        "figures_shared": None if shared_figures is None else round(shared_figures, 3),
+        "version_label": a.version_label or b.version_label,
+        "same_city": bool(a.city) and a.city == b.city,
+        "hours_apart": None if hours is None else round(hours, 1),
+    }
+    close_in_time = hours is not None and hours <= VERSION_WINDOW_HOURS
+    # A templated series: (nearly) every figure of the lead differs. A version that updates
+    # its figures keeps some (the weekday, the magnitude), unless it is a labelled version from
+    # the same place within hours.
+    template = (
+        shared_figures is not None
+        and shared_figures < TEMPLATE_FIGURES_SHARED
+        and not (
+            signals["version_label"] and signals["same_city"] and hours is not None and hours <= 12
+        )
+    )
+    signals["template"] = template
+    if similarity >= NEAR_DUPLICATE_JACCARD and not (template and similarity < DIGEST_JACCARD):
+        return LinkDecision("near_duplicate", similarity, signals)
+    if template:
+        return LinkDecision("", 0.0, signals)
+    if len(shorter) >= MIN_CONTAINED_SHINGLES and contained >= CONTAINED_SHARE:
+        return LinkDecision("contained", contained, signals)
+    if not close_in_time:
+        return LinkDecision("", 0.0, signals)
+    masked_contained = signals["masked_contained"]
+    # what happened, not only who and where: a headline word that is not a name, or wording kept
+    same_event = signals["topic_words_shared"] >= 1 or masked_contained >= VERSION_MASKED_ALONE
+    # another dateline: the same names, headline and at least one figure of the lead (a toll,
+    # a score, a magnitude), not only the weekday; templates about other places fail here
+    same_place = signals["same_city"] or (
+        signals["headline"] >= VERSION_HEADLINE
+        and signals["entities"] >= VERSION_ENTITIES
+        and signals["facts_shared"] >= 1
+    )
+    if (
+        signals["version_label"]
+        and signals["lead_entities"] >= VERSION_LEAD_ENTITIES
+        and same_place
+        and same_event
+        and masked_contained + signals["headline"] >= VERSION_TEXT
     ):
-        return "contained"
-    return None
+        score = (masked_contained + signals["lead_entities"] + signals["headline"]) / 3
+        return LinkDecision("rewritten_version", round(score, 3), signals)
+    if (
+        signals["same_city"]
+        and masked_contained >= REWRITE_MASKED_CONTAINED
+        and signals["lead_entities"] >= VERSION_LEAD_ENTITIES
+        and signals["entities"] >= REWRITE_ENTITIES
+        and signals["headline"] >= REWRITE_HEADLINE
+        and (shared_figures is None or shared_figures >= REWRITE_FIGURES_SHARED)
+    ):
+        score = (masked_contained + signals["entities"] + signals["headline"]) / 3
+        return LinkDecision("rewritten_copy", round(score, 3), signals)
+    return LinkDecision("", 0.0, signals)
+
+
+def same_story(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """Why two articles are one story (the rule's name), or None. Symmetric."""
+    return link_decision(a, b).rule or None
 
 
 # ---------------------------------------------------------------- grouping
@@ -238,7 +525,7 @@ def group_stories(
     stored_story: dict[str, str],
     story_roots: dict[str, OrderKey],
 ) -> tuple[dict[str, str], dict[str, str], list[StoryLink]]:
-    """(batch article -> story id, stored story -> merged story id, links) (pure).
+    """(batch article -> story id, stored story -> merged story id, links with why) (pure).
 
     `stored` are candidate articles already in the warehouse, `stored_story` their story ids and
     `story_roots` the order key of each stored story's root. A story's id is the article id of
@@ -258,18 +545,21 @@ def group_stories(
         for bucket in features.buckets:
             by_bucket[bucket].append(features)
     batch_ids = {f.article_id for f in batch}
-    links: dict[tuple[str, str], str] = {}
-    for members in by_bucket.values():
-        for i, a in enumerate(members):
-            if a.article_id not in batch_ids:
-                continue
-            for b in members[:i] + members[i + 1 :]:
-                pair = (min(a.article_id, b.article_id), max(a.article_id, b.article_id))
-                if pair in links or a.article_id == b.article_id:
+    decisions: dict[tuple[str, str], LinkDecision] = {}
+    for a in batch:
+        # a batch article meets every article stored under a bucket it looks up; the relation
+        # is symmetric (same band, or publication days at most one apart)
+        for bucket in a.probes or a.buckets:
+            for b in by_bucket.get(bucket, ()):
+                if a.article_id == b.article_id:
                     continue
-                reason = same_story(a, b)
-                links[pair] = reason or ""
-                if reason:
+                pair = (min(a.article_id, b.article_id), max(a.article_id, b.article_id))
+                if pair in decisions:
+                    continue
+                first, second = (a, b) if a.article_id == pair[0] else (b, a)
+                decision = link_decision(first, second)
+                decisions[pair] = decision
+                if decision.rule:
                     other = (
                         b.article_id if b.article_id in batch_ids else node_of_stored(b.article_id)
                     )
@@ -285,7 +575,11 @@ def group_stories(
         for story_id in story_roots
         if story_of("story:" + story_id) != story_id
     }
-    found = [StoryLink(a, b, reason) for (a, b), reason in sorted(links.items()) if reason]
+    found = [
+        StoryLink(a, b, d.rule, d.score, d.signals)
+        for (a, b), d in sorted(decisions.items())
+        if d.rule
+    ]
     return assigned, relabel, found
 
 
@@ -307,7 +601,15 @@ def _lookup_buckets(conn: Connection, buckets: Iterable[int]) -> dict[str, set[i
 
 def _fetch_articles(conn: Connection, ids: Iterable[str]) -> list[Any]:
     a = tables.articles
-    columns = (a.c.article_id, a.c.canonical_url, a.c.title, a.c.body, a.c.story_id)
+    columns = (
+        a.c.article_id,
+        a.c.canonical_url,
+        a.c.title,
+        a.c.body,
+        a.c.story_id,
+        a.c.published_at,
+        a.c.dateline,
+    )
     rows: list[Any] = []
     values = sorted(set(ids))
     for start in range(0, len(values), engines.IN_CHUNK):
@@ -321,7 +623,7 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
     batch = [story_features(a) for a in articles]
     batch_ids = {f.article_id for f in batch}
     with engine.connect() as conn:
-        matched = _lookup_buckets(conn, (b for f in batch for b in f.buckets))
+        matched = _lookup_buckets(conn, (b for f in batch for b in f.probes))
         rows = _fetch_articles(conn, set(matched) - batch_ids)
         stored: list[StoryFeatures] = []
         stored_story: dict[str, str] = {}
@@ -333,8 +635,8 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
                 canonical_url=row.canonical_url,
                 title=row.title,
                 source="",
-                published_at="",
-                dateline=None,
+                published_at=row.published_at,
+                dateline=row.dateline,
                 body=row.body,
                 section="",
                 content_hash="",
@@ -345,11 +647,11 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
             stored_story[row.article_id] = row.story_id or row.article_id
         # Each stored story's root (its id is the root's article id) gives its order key.
         story_ids = set(stored_story.values())
-        roots = {r.article_id: r.canonical_url for r in _fetch_articles(conn, story_ids)}
-    story_roots = {
-        story_id: publication_key(roots[story_id]) if story_id in roots else ("", 0, story_id)
-        for story_id in story_ids
-    }
+        roots = {
+            r.article_id: publication_order(r.published_at, r.canonical_url)
+            for r in _fetch_articles(conn, story_ids)
+        }
+    story_roots = {story_id: roots.get(story_id, ("", "", 0, story_id)) for story_id in story_ids}
     assigned, relabel, links = group_stories(batch, stored, stored_story, story_roots)
     return StoryAssignment(
         articles=[dataclasses.replace(a, story_id=assigned[a.article_id]) for a in articles],
@@ -357,17 +659,32 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
         links=links,
         buckets={f.article_id: f.buckets for f in batch},
         candidates_checked=len(stored),
+        bands={f.article_id: f.bands for f in batch},
     )
 
 
 def record_stories(engine: engines.Bind, assignment: StoryAssignment) -> None:
-    """Persist the batch's LSH buckets and merge stored stories (run after the articles load)."""
+    """Persist the batch's LSH buckets and links, and merge stored stories (after the load)."""
     table = tables.article_lsh_buckets
     loaded = sorted(a.article_id for a in assignment.articles)
-    rows = [
-        {"bucket": bucket, "band": band, "article_id": article_id}
-        for article_id in loaded
-        for band, bucket in enumerate(assignment.buckets.get(article_id, ()))
+    rows: list[dict[str, Any]] = []
+    for article_id in loaded:
+        buckets = assignment.buckets.get(article_id, ())
+        bands = assignment.bands.get(article_id) or tuple(range(len(buckets)))
+        rows.extend(
+            {"bucket": bucket, "band": band, "article_id": article_id}
+            for band, bucket in zip(bands, buckets, strict=True)
+        )
+    links = tables.story_links
+    link_rows = [
+        {
+            "article_id": link.article_id,
+            "linked_id": link.other_id,
+            "rule": link.reason,
+            "score": float(link.score),
+            "signals": link.signals,
+        }
+        for link in assignment.links
     ]
     with engines.write_transaction(engine) as conn:
         for start in range(0, len(loaded), engines.IN_CHUNK):
@@ -375,6 +692,15 @@ def record_stories(engine: engines.Bind, assignment: StoryAssignment) -> None:
             conn.execute(sa.delete(table).where(table.c.article_id.in_(chunk)))
         if rows:
             conn.execute(engines.dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+        if link_rows:
+            insert = engines.dialect_insert(conn, links)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["article_id", "linked_id"],
+                    set_={name: insert.excluded[name] for name in ("rule", "score", "signals")},
+                ),
+                link_rows,
+            )
         merges: dict[str, list[str]] = defaultdict(list)
         for old, new in assignment.relabel.items():
             merges[new].append(old)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,8 +109,13 @@ def load_articles(
     *,
     run_id: str,
     now: dt.datetime | None = None,
+    repoint: Mapping[str, str | None] | None = None,
 ) -> LoadCounts:
-    """Upsert articles by article_id in one transaction and clear their rejects; idempotent."""
+    """Upsert articles by article_id in one transaction and clear their rejects; idempotent.
+
+    `repoint`: stored articles (not in the batch) whose `duplicate_of` changes, because the
+    batch holds an earlier copy of their text; updated in the same transaction.
+    """
     seen_at = _utc_now(now)
     by_id = {a.article_id: a for a in articles_to_load}
     if len(by_id) != len(articles_to_load):
@@ -126,7 +131,8 @@ def load_articles(
         }
         for article_id in sorted(by_id)
     ]
-    if not rows:
+    moves = {k: v for k, v in (repoint or {}).items() if k not in by_id}
+    if not rows and not moves:
         return LoadCounts(inserted=0, updated=0, unchanged=0)
 
     with write_transaction(engine) as conn:
@@ -135,6 +141,9 @@ def load_articles(
         # No conflict target: PostgreSQL then arbitrates on every unique index; with only
         # article_id, a concurrent insert surfaces as a canonical_url unique violation.
         # (A different id for a stored canonical_url still fails loudly in step 2.)
+        _repoint_duplicates(conn, moves)
+        if not rows:
+            return LoadCounts(inserted=0, updated=0, unchanged=0)
         inserted_ids = set(
             conn.execute(
                 insert.on_conflict_do_nothing().returning(articles.c.article_id),
@@ -168,6 +177,20 @@ def load_articles(
         updated=len(updated_ids),
         unchanged=len(rows) - len(inserted_ids) - len(updated_ids),
     )
+
+
+def _repoint_duplicates(conn: Connection, moves: Mapping[str, str | None]) -> None:
+    """Point stored copies at their text's first-published copy (one UPDATE per target)."""
+    by_target: dict[str | None, list[str]] = {}
+    for article_id, target in sorted(moves.items(), key=lambda item: item[0]):
+        by_target.setdefault(target, []).append(article_id)
+    for target, ids in sorted(by_target.items(), key=lambda item: item[0] or ""):
+        for chunk in chunks(ids):
+            conn.execute(
+                sa.update(articles)
+                .where(articles.c.article_id.in_(chunk))
+                .values(duplicate_of=target)
+            )
 
 
 def _delete_resolved_rejects(conn: Connection, loaded: Iterable[Article]) -> None:

@@ -34,6 +34,7 @@ class KnownArticle:
     canonical_url: str
     content_hash: str
     duplicate_of: str | None
+    published_at: str = ""
 
 
 def warehouse_summary(
@@ -100,6 +101,7 @@ def known_articles(
         articles.c.canonical_url,
         articles.c.content_hash,
         articles.c.duplicate_of,
+        articles.c.published_at,
     )
     found: dict[str, KnownArticle] = {}
     with engine.connect() as conn:
@@ -128,6 +130,7 @@ def _collect_known(
             canonical_url=row.canonical_url,
             content_hash=row.content_hash,
             duplicate_of=row.duplicate_of,
+            published_at=row.published_at,
         )
 
 

@@ -108,6 +108,21 @@ article_lsh_buckets = sa.Table(
 )
 
 
+# Why two articles are one story (dedupe/stories.py): the rule that linked them and its signals
+# (similarities, shared figures, version label, dateline, hours apart). One row per linked pair,
+# article_id < linked_id; read it next to the `stories` view through articles.story_id.
+story_links = sa.Table(
+    "story_links",
+    metadata,
+    sa.Column("article_id", sa.String(64), primary_key=True),
+    sa.Column("linked_id", sa.String(64), primary_key=True),
+    sa.Column("rule", sa.String(32), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("signals", sa.JSON, nullable=False),
+    sa.Index(None, "linked_id"),
+)
+
+
 STORIES_VIEW = "stories"
 
 
