@@ -414,7 +414,7 @@ def validate_step(
     save_counts(
         ctx, "validate", {"rejected": len(result.rejected), "validated": len(result.passed)}
     )
-    low, high = settings.day_article_band()
+    low, high = sources.get_source(ctx.feed).day_article_band()
     not_modified = load_counts(ctx).get("not_modified", 0)  # unchanged pages skip the batch
     check = validation.check_batch(
         result,
