@@ -32,6 +32,7 @@ class DayDiscovery:
     refused: list[Rejection]
     pages_fetched: int
     errors: list[str]
+    links_seen: int = 0  # article links on the listing pages walked, of any day (site health)
 
 
 def discover_day(
@@ -63,6 +64,7 @@ def discover_day(
     limiter = host_limiter(engine, settings)
     items: dict[str, ListingItem] = {}
     pages = 0
+    seen: list[ListingItem] = []
     errors: list[str] = []
     refused_pages: list[tuple[str, str]] = []
     with (
@@ -113,9 +115,10 @@ def discover_day(
             for item in found.items:
                 items.setdefault(urls.same_url_key(item.url), item)
             pages += found.pages_fetched
+            seen.extend(found.seen)
             errors.extend(found.errors)
             refused_pages.extend(found.refused)
-    whole = DiscoveryResult(list(items.values()), pages, errors, refused=refused_pages)
+    whole = DiscoveryResult(list(items.values()), pages, errors, seen=seen, refused=refused_pages)
     return _guarded(source, guard, whole)
 
 
@@ -131,7 +134,7 @@ def _guarded(source: Source, guard: LinkGuard, found: DiscoveryResult) -> DayDis
             kept.append(item)
         else:
             refused.append(_refused(source, item.url, reason))
-    return DayDiscovery(kept, refused, found.pages_fetched, found.errors)
+    return DayDiscovery(kept, refused, found.pages_fetched, found.errors, len(found.seen))
 
 
 def _refused(source: Source, url: str, reason: str) -> Rejection:
