@@ -114,9 +114,11 @@ def test_a_listing_without_article_links_fails_with_a_site_drift_alert(
     tmp_path: Path, small_site: Site, sqlite_url: str, alert_receiver: AlertReceiver
 ) -> None:
     changed = ChangedSite(small_site, listing=_linkless_listing)
-    with start_in_thread(changed) as running:
-        with pytest.raises(site_health.SiteDriftError) as caught:
-            steps.run_day(_ctx(tmp_path, running.base_url, sqlite_url, "drift-listing"))
+    with (
+        start_in_thread(changed) as running,
+        pytest.raises(site_health.SiteDriftError) as caught,
+    ):
+        steps.run_day(_ctx(tmp_path, running.base_url, sqlite_url, "drift-listing"))
     assert caught.value.signal.symptom == site_health.LISTING_NO_LINKS
     assert "has no article links: check `wire_listing_path`" in str(caught.value)
 

@@ -358,9 +358,11 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
         load.load_articles(engine, rows, run_id="after")
         with engine.connect() as conn:
             run = conn.execute(
-                sa.select(tables.ingest_runs.c.fallback, tables.ingest_runs.c.message).where(
-                    tables.ingest_runs.c.run_id == "after"
-                )
+                sa.select(
+                    tables.ingest_runs.c.fallback,
+                    tables.ingest_runs.c.message,
+                    tables.ingest_runs.c.site_health,
+                ).where(tables.ingest_runs.c.run_id == "after")
             ).one()
             stored = dict(
                 conn.execute(
@@ -372,6 +374,8 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
     finally:
         engine.dispose()
     assert run.fallback == 10 and "fallback extraction for 10 of 30" in run.message
+    assert (run.site_health["adapter"], run.site_health["fallback"]) == (20, 10)
+    assert [s["symptom"] for s in run.site_health["signals"]] == ["adapter_misses"]
     assert stored == {"adapter": 20, "fallback": 10}
 
 
