@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wire_ingest import settings, sources
 from wire_ingest.landing import LandedPage, safe_key
@@ -24,6 +24,9 @@ from wire_ingest.workfiles import (
     work_path,
     write_jsonl,
 )
+
+if TYPE_CHECKING:
+    from wire_ingest.quality.site_health import SiteHealth
 
 log = logging.getLogger(__name__)
 
@@ -360,7 +363,7 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     return {"path": str(path), "count": len(articles)}
 
 
-def check_site_health(ctx: RunContext) -> Any:
+def check_site_health(ctx: RunContext) -> SiteHealth:
     """The run's site health over the pages it parsed (quality.site_health), kept for its
     ingest_runs row; each drift signal is logged, put in the run's message and sent as one
     `site_drift` alert (the run still loads: the symptom is a warning, not a block)."""
