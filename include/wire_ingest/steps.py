@@ -111,6 +111,8 @@ def discover_step(
         "discovered": count,
         "listing_pages": found.pages_fetched,
         "listing_links": found.links_seen,
+        # a later listing page without links: the day loads, but may be incomplete (site health)
+        "listing_pages_without_links": sum(walker.NO_ARTICLE_LINKS in e for e in found.errors),
     }
     if max_pages is not None:  # a trial run: the fetch step follows no "Off the wire" links
         counts["trial_max_pages"] = max_pages

@@ -152,9 +152,29 @@ def test_an_ordinary_rerun_of_304s_sends_no_site_drift_alert(
 def test_a_3000_article_day_loads_whole_through_the_run_command(
     tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A big news day: the source's bounds (sources.toml), not a constant, bound the batch."""
+    """A big news day: the source's bounds (sources.toml), not a constant, bound the batch; a
+    day far above the feed's trailing median is a site_drift `volume` warning, not a block."""
     from wire_ingest import cli
+    from wire_ingest.warehouse import load, migrations
 
+    engine = engines.make_engine(sqlite_url)
+    try:
+        migrations.migrate(engine)
+        for n in range(3):  # the feed's usual days
+            load.record_run(
+                engine,
+                load.IngestRun(
+                    run_id=f"usual-{n}",
+                    dag_id="wire_ingest",
+                    feed="china_org_cn",
+                    target_day=DAY - dt.timedelta(days=n + 1),
+                    status="success",
+                    finished_at=dt.datetime(2020, 12, 20 + n, tzinfo=dt.UTC),
+                    discovered=240,
+                ),
+            )
+    finally:
+        engine.dispose()
     big = build_site(DAY, DAY, per_day=3000)
     with start_in_thread(big) as running:
         key = [e for e in running.answer_key() if e["page_date"] == DAY.isoformat()]
@@ -165,3 +185,7 @@ def test_a_3000_article_day_loads_whole_through_the_run_command(
     loadable = sum(e["outcome"] == "load" for e in key)
     assert len(key) >= 3000
     assert summary["status"] == "success" and summary["loaded"] == loadable > 2000
+    run = _run_row(sqlite_url, "big-day")
+    assert [s["symptom"] for s in run.site_health["signals"]] == [site_health.VOLUME]
+    assert run.site_health["trailing_median"] == 240
+    assert "site_drift volume: " in run.message

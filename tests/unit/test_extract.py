@@ -301,6 +301,13 @@ def test_site_health_empty_fields_and_volume_against_the_trailing_median() -> No
         trailing=[240, 250, 230],
     )
     assert health.links_per_listing_page == 50 and health.trailing_median == 240
+    later = site_health.assess(
+        {"discovered": 240, "listing_pages": 3, "listing_pages_without_links": 1},
+        baseline_fallback=0.0,
+        trailing=[],
+    )
+    assert [s.symptom for s in later.signals] == [site_health.LISTING_NO_LINKS]
+    assert "the day may be incomplete" in str(later.signals[0])
 
 
 def _land(ctx: Any, pages: list[tuple[str, bytes]]) -> str:

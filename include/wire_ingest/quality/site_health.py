@@ -168,6 +168,15 @@ def assess(
                 "selectors and date-line forms",
             )
         )
+    linkless = int(counts.get("listing_pages_without_links", 0))
+    if linkless:
+        signals.append(
+            DriftSignal(
+                LISTING_NO_LINKS,
+                f"{linkless} listing page(s) after the first had no article links: the day may "
+                "be incomplete; check the listing's layout and paging",
+            )
+        )
     walked = health.listing_pages > 0 and "trial_max_pages" not in counts
     if walked and median is not None and median > 0:
         ratio = health.discovered / median
