@@ -76,11 +76,6 @@ def max_fetch_failure_share() -> float:
     return float(_env("WIRE_MAX_FETCH_FAILURE_SHARE", str(max_reject_share())))
 
 
-def day_article_band() -> tuple[int, int]:
-    """(min, max) articles a day's batch may hold; outside the band the run fails."""
-    return int(_env("WIRE_MIN_DAY_ARTICLES", "1")), int(_env("WIRE_MAX_DAY_ARTICLES", "2000"))
-
-
 def data_docs_dir() -> Path:
     """Root of the per-run Great Expectations Data Docs sites."""
     return Path(_env("WIRE_DATA_DOCS_DIR", str(data_dir() / "data_docs"))).resolve()

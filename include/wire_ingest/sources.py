@@ -56,6 +56,10 @@ class Source:
     enabled: bool = True
     # reach loopback/private/link-local addresses (a site on your own network); see http.guard
     allow_private_addresses: bool = False
+    # The articles a day's batch may hold: outside them the run fails (a hard sanity bound; a day
+    # far from the feed's own trailing history is a site_drift warning, quality.site_health).
+    min_day_articles: int = 1
+    max_day_articles: int = 10000
 
     @property
     def suite(self) -> str:
@@ -99,6 +103,16 @@ class Source:
             declared["max_listing_pages"] = self.max_listing_pages
         return dataclasses.replace(base, **declared)
 
+    def day_article_band(self) -> tuple[int, int]:
+        """(min, max) articles a day's batch may hold: the source's declared bounds, where the
+        environment does not set them (WIRE_MIN_DAY_ARTICLES, WIRE_MAX_DAY_ARTICLES)."""
+        low = os.environ.get("WIRE_MIN_DAY_ARTICLES", "").strip()
+        high = os.environ.get("WIRE_MAX_DAY_ARTICLES", "").strip()
+        return (
+            int(low) if low else self.min_day_articles,
+            int(high) if high else self.max_day_articles,
+        )
+
 
 _FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     # name: (type, default; ... = required)
@@ -120,6 +134,8 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "max_active_runs": (int, 4),
     "enabled": (bool, True),
     "allow_private_addresses": (bool, False),
+    "min_day_articles": (int, 1),
+    "max_day_articles": (int, 10000),
 }
 
 
@@ -209,6 +225,10 @@ def parse_source(name: str, table: Mapping[str, Any], *, where: str = "sources")
         raise _fail(f"{here}.max_active_runs", "must be at least 1")
     if values["pool_slots"] < 1:
         raise _fail(f"{here}.pool_slots", "must be at least 1")
+    if values["min_day_articles"] < 0:
+        raise _fail(f"{here}.min_day_articles", "must be at least 0")
+    if values["max_day_articles"] < max(1, values["min_day_articles"]):
+        raise _fail(f"{here}.max_day_articles", "must be at least 1 and min_day_articles")
     return Source(
         name=name,
         title=values["title"] or name,
@@ -229,6 +249,8 @@ def parse_source(name: str, table: Mapping[str, Any], *, where: str = "sources")
         max_active_runs=values["max_active_runs"],
         enabled=values["enabled"],
         allow_private_addresses=values["allow_private_addresses"],
+        min_day_articles=values["min_day_articles"],
+        max_day_articles=values["max_day_articles"],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from wire_ingest.workfiles import (
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from wire_ingest.quality.site_health import SiteHealth
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,9 @@ def discover_step(
         write_jsonl(path, [])
         save_counts(ctx, "discover", {"discovered": 0, "listing_pages": 0})
         return {"path": str(path), "count": 0}
+    from wire_ingest.discover import walker
     from wire_ingest.discover.day import discover_day
+    from wire_ingest.quality import site_health
 
     source = sources.get_source(ctx.feed)
     fs = fetch_settings or source.fetch_settings()
@@ -104,12 +109,22 @@ def discover_step(
     save_rejects(ctx, "discover", found.refused)
     if found.errors and not found.items:
         message = f"discovery found no articles for {ctx.target_day}: {'; '.join(found.errors)}"
+        if any(walker.NO_ARTICLE_LINKS in error for error in found.errors):
+            drift = site_health.listing_no_links(message)
+            record_rejects_and_run(ctx, status="failed", message=str(drift))
+            raise site_health.SiteDriftError(drift)
         record_rejects_and_run(ctx, status="failed", message=message)
         raise RuntimeError(message)
     items = found.items if max_pages is None else found.items[: max(0, max_pages)]
     path = work_path(ctx, "discovered.jsonl")
     count = write_jsonl(path, (dataclasses.asdict(item) for item in items))
-    counts = {"discovered": count, "listing_pages": found.pages_fetched}
+    counts = {
+        "discovered": count,
+        "listing_pages": found.pages_fetched,
+        "listing_links": found.links_seen,
+        # a later listing page without links: the day loads, but may be incomplete (site health)
+        "listing_pages_without_links": sum(walker.NO_ARTICLE_LINKS in e for e in found.errors),
+    }
     if max_pages is not None:  # a trial run: the fetch step follows no "Off the wire" links
         counts["trial_max_pages"] = max_pages
     save_counts(ctx, "discover", counts)
@@ -355,7 +370,6 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     from wire_ingest import adapters, landing
     from wire_ingest.adapters import refusal
     from wire_ingest.models import FALLBACK
-    from wire_ingest.quality import site_health
 
     read_page = adapters.reader_for_source(sources.get_source(ctx.feed))
     articles: list[Article] = []
@@ -387,21 +401,44 @@ def parse_step(ctx: RunContext, warc_urls: str | list[str]) -> dict[str, Any]:
     write_jsonl(path, (a.to_dict() for a in articles))
     save_rejects(ctx, "parse", rejections)
     fallback = sum(1 for a in articles if a.extraction == FALLBACK)
+    empty = sum(1 for r in rejections if r.reason in refusal.REQUIRED_FIELD_REASONS)
     save_counts(
         ctx,
         "parse",
-        {"parsed": len(articles), "parse_failed": len(rejections), "fallback": fallback},
+        {
+            "parsed": len(articles),
+            "parse_failed": len(rejections),
+            "fallback": fallback,
+            "empty_required": empty,
+        },
     )
     log.info("parse: %d articles, %d pages not articles", len(articles), len(rejections))
+    check_site_health(ctx)
+    return {"path": str(path), "count": len(articles)}
+
+
+def check_site_health(ctx: RunContext) -> SiteHealth:
+    """The run's site health over the pages it parsed (quality.site_health), kept for its
+    ingest_runs row; each drift signal is logged, put in the run's message and sent as one
+    `site_drift` alert (the run still loads: the symptom is a warning, not a block)."""
+    from wire_ingest.quality import site_health
+
+    baseline, trailing = site_health.feed_history(
+        ctx.warehouse_url, ctx.feed, exclude_run=ctx.run_id
+    )
+    health = site_health.assess(load_counts(ctx), baseline_fallback=baseline, trailing=trailing)
+    work_path(ctx, "site_health.json").write_text(json.dumps(health.to_dict()))
     notes = work_path(ctx, "notes.txt")  # goes into the run's ingest_runs.message
     notes.unlink(missing_ok=True)  # a retried task says only what holds now
-    if fallback:
-        baseline = site_health.previous_fallback_share(ctx.warehouse_url, ctx.feed)
-        check = site_health.FallbackCheck(fallback, len(articles), baseline)
-        if check.jumped:
-            log.warning("parse: %s", check.message())
-            notes.write_text(check.message())
-    return {"path": str(path), "count": len(articles)}
+    if health.signals:
+        text = "; ".join(str(signal) for signal in health.signals)
+        log.warning("parse: %s", text)
+        notes.write_text(text)
+        from wire_ingest.airflow import alerts  # after the warning: Airflow sets up logging
+
+        dag_id = sources.get_source(ctx.feed).dag
+        alerts.send(alerts.site_drift_alert(dag_id, ctx.run_id, text))
+    return health
 
 
 @_timed
@@ -464,8 +501,8 @@ def validate_step(
     save_counts(
         ctx, "validate", {"rejected": len(result.rejected), "validated": len(result.passed)}
     )
-    low, high = settings.day_article_band()
-    day = _day_rows(ctx, articles) if batch_checks else None
+    low, high = sources.get_source(ctx.feed).day_article_band()
+    day = _day_rows(ctx, articles) if batch_checks else None  # 304 pages are in it as loaded
     check = validation.check_batch(
         result,
         min_rows=low if batch_checks else 0,
@@ -609,6 +646,7 @@ def record_rejects_and_run(
     rejections = all_rejects(ctx)
     counts = load_counts(ctx)
     counts["rejected"] = len(rejections)
+    health = work_path(ctx, "site_health.json")  # written by the parse step
     load.record_rejections(bind, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
     run = load.IngestRun(
         run_id=ctx.run_id,
@@ -619,6 +657,7 @@ def record_rejects_and_run(
         started_at=started_at(ctx),
         finished_at=dt.datetime.now(dt.UTC),
         message="; ".join(m for m in (message, run_notes(ctx)) if m),
+        site_health=json.loads(health.read_text()) if health.exists() else None,
         **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
     )
     load.record_run(bind, run)

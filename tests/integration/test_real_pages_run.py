@@ -157,7 +157,8 @@ def test_a_listing_without_article_links_fails_the_run_naming_the_listing_path_v
     with pytest.raises(RuntimeError) as caught:
         steps.run_day(ctx, listing_path=WRONG_LISTING_PATH)
     assert str(caught.value) == (
-        f"discovery found no articles for {DAY}: listing {base_url}{WRONG_LISTING_PATH} "
+        f"site_drift listing_no_links: discovery found no articles for {DAY}: "
+        f"listing {base_url}{WRONG_LISTING_PATH} "
         "has no article links: check `wire_listing_path`"
     )
 

@@ -254,17 +254,60 @@ def test_cli_parses_any_page_with_source_generic(
 # ---------------------------------------------------------------- run health
 
 
-def test_fallback_check_jumps_against_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert site_health.FallbackCheck(30, 100, 0.02).jumped
-    assert not site_health.FallbackCheck(5, 100, 0.02).jumped
-    assert not site_health.FallbackCheck(30, 100, 0.25).jumped  # usual for this feed
-    assert not site_health.FallbackCheck(0, 0, 0.0).jumped
-    monkeypatch.setenv("WIRE_FALLBACK_JUMP", "0.5")
-    assert not site_health.FallbackCheck(30, 100, 0.0).jumped
-    assert (
-        "30 of 100 articles (30%, previous runs 2%)"
-        in site_health.FallbackCheck(30, 100, 0.02).message()
+def _health(fallback: int, parsed: int, baseline: float, **counts: int) -> Any:
+    return site_health.assess(
+        {"parsed": parsed, "fallback": fallback, **counts},
+        baseline_fallback=baseline,
+        trailing=[],
     )
+
+
+def test_fallback_share_jumps_against_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def jumped(*args: Any) -> bool:
+        return [s.symptom for s in _health(*args).signals] == [site_health.ADAPTER_MISSES]
+
+    assert jumped(30, 100, 0.02)
+    assert not jumped(5, 100, 0.02)
+    assert not jumped(30, 100, 0.25)  # usual for this feed
+    assert not jumped(0, 0, 0.0)
+    assert not jumped(3, 5, 0.0)  # a re-run of 304s parsed five pages: no share to judge by
+    monkeypatch.setenv("WIRE_FALLBACK_JUMP", "0.5")
+    assert not jumped(30, 100, 0.0)
+    monkeypatch.delenv("WIRE_FALLBACK_JUMP")
+    (signal,) = _health(30, 100, 0.02).signals
+    assert "30 of 100 articles (30%, previous runs 2%)" in str(signal)
+    assert str(signal).startswith("site_drift adapter_misses: ")
+
+
+def test_site_health_empty_fields_and_volume_against_the_trailing_median() -> None:
+    empty = _health(0, 60, 0.0, parse_failed=40, empty_required=30)
+    assert [s.symptom for s in empty.signals] == [site_health.EMPTY_FIELDS]
+    assert empty.empty_share == 0.3 and empty.to_dict()["empty_share"] == 0.3
+
+    def volume(discovered: int, trailing: list[int], **extra: int) -> list[str]:
+        counts = {"discovered": discovered, "listing_pages": 4, "listing_links": 200, **extra}
+        health = site_health.assess(counts, baseline_fallback=0.0, trailing=trailing)
+        return [s.symptom for s in health.signals]
+
+    assert volume(3000, [240, 250, 230]) == [site_health.VOLUME]
+    assert volume(40, [240, 250, 230]) == [site_health.VOLUME]
+    assert volume(400, [240, 250, 230]) == []
+    assert volume(3000, [240, 250]) == []  # too little history to judge by
+    assert volume(3000, [240, 250, 230], listing_pages=0) == []  # a reprocess: nothing walked
+    assert volume(3000, [240, 250, 230], trial_max_pages=5) == []
+    health = site_health.assess(
+        {"discovered": 240, "listing_pages": 4, "listing_links": 200},
+        baseline_fallback=0.0,
+        trailing=[240, 250, 230],
+    )
+    assert health.links_per_listing_page == 50 and health.trailing_median == 240
+    later = site_health.assess(
+        {"discovered": 240, "listing_pages": 3, "listing_pages_without_links": 1},
+        baseline_fallback=0.0,
+        trailing=[],
+    )
+    assert [s.symptom for s in later.signals] == [site_health.LISTING_NO_LINKS]
+    assert "the day may be incomplete" in str(later.signals[0])
 
 
 def _land(ctx: Any, pages: list[tuple[str, bytes]]) -> str:
@@ -308,6 +351,7 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
     ]
     with caplog.at_level(logging.WARNING, logger="wire_ingest.steps"):
         parsed = steps.parse_step(ctx, _land(ctx, pages))
+    assert any("site_drift adapter_misses" in r.getMessage() for r in caplog.records)
     assert any("layout may have changed" in r.getMessage() for r in caplog.records)
     rows = [
         Article.from_dict(json.loads(line))
@@ -321,9 +365,11 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
         load.load_articles(engine, rows, run_id="after")
         with engine.connect() as conn:
             run = conn.execute(
-                sa.select(tables.ingest_runs.c.fallback, tables.ingest_runs.c.message).where(
-                    tables.ingest_runs.c.run_id == "after"
-                )
+                sa.select(
+                    tables.ingest_runs.c.fallback,
+                    tables.ingest_runs.c.message,
+                    tables.ingest_runs.c.site_health,
+                ).where(tables.ingest_runs.c.run_id == "after")
             ).one()
             stored = dict(
                 conn.execute(
@@ -335,6 +381,8 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
     finally:
         engine.dispose()
     assert run.fallback == 10 and "fallback extraction for 10 of 30" in run.message
+    assert (run.site_health["adapter"], run.site_health["fallback"]) == (20, 10)
+    assert [s["symptom"] for s in run.site_health["signals"]] == ["adapter_misses"]
     assert stored == {"adapter": 20, "fallback": 10}
 
 

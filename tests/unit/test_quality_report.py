@@ -111,3 +111,59 @@ def test_files_outside_the_docs_and_unknown_raw_refs_are_not_served(client: Test
         "/raw", params={"ref": "file:///nowhere/0.warc.gz#urn:uuid:0"}, headers=auth
     )
     assert missing.status_code == 404  # a known reject whose landing file is gone
+
+
+def test_the_runs_table_shows_each_runs_site_health(tmp_path: Path, sqlite_url: str) -> None:
+    from wire_ingest.quality import site_health
+
+    health = site_health.assess(
+        {
+            "discovered": 900,
+            "listing_pages": 5,
+            "listing_links": 250,
+            "parsed": 100,
+            "fallback": 60,
+            "parse_failed": 4,
+            "not_modified": 3,
+        },
+        baseline_fallback=0.01,
+        trailing=[240, 250, 260],
+    )
+    engine = engines.make_engine(sqlite_url)
+    try:
+        migrations.migrate(engine)
+        for run_id, kept in (("drifted", health.to_dict()), ("older", None)):
+            load.record_run(
+                engine,
+                load.IngestRun(
+                    run_id=run_id,
+                    dag_id="wire_ingest",
+                    feed="china_org_cn",
+                    target_day=dt.date(2020, 12, 23),
+                    status="success",
+                    finished_at=dt.datetime(2020, 12, 24 if kept else 23, tzinfo=dt.UTC),
+                    site_health=kept,
+                ),
+            )
+    finally:
+        engine.dispose()
+    client = TestClient(
+        report.create_app(
+            warehouse_url=lambda: sqlite_url,
+            authenticate=_authenticate,
+            docs_root=lambda: tmp_path / "docs",
+        )
+    )
+    auth = {"Authorization": "Bearer good"}
+    runs = client.get("/dags/wire_ingest/report.json", headers=auth).json()["runs"]
+    assert [r["run_id"] for r in runs] == ["drifted", "older"]
+    kept = runs[0]["site_health"]
+    assert kept["fallback_share"] == 0.6 and kept["links_per_listing_page"] == 50
+    assert [s["symptom"] for s in kept["signals"]] == ["adapter_misses", "volume"]
+    assert runs[1]["site_health"] is None
+    page = client.get("/dags/wire_ingest/report", headers=auth).text
+    assert "<th>site health</th>" in page
+    assert "data-symptom='adapter_misses'>site_drift adapter_misses<" in page
+    assert "adapter 40% / fallback 60% of 100 read" in page
+    assert "50 links a page" in page and "discovered 900 (trailing median 250)" in page
+    assert "not recorded" in page

@@ -71,6 +71,9 @@ def test_defaults_fill_optional_fields() -> None:
         ({"schedule": "daily"}, "sources.wire.schedule"),
         ({"pool": " "}, "sources.wire.pool"),
         ({"pool_slots": 0}, "sources.wire.pool_slots"),
+        ({"min_day_articles": -1}, "sources.wire.min_day_articles"),
+        ({"max_day_articles": 0}, "sources.wire.max_day_articles"),
+        ({"min_day_articles": 50, "max_day_articles": 10}, "sources.wire.max_day_articles"),
         ({"colour": "red"}, "sources.wire.colour: unknown field"),
     ],
 )
@@ -159,3 +162,17 @@ def test_fetch_settings_take_the_sources_rate_and_depth_unless_the_environment_s
     assert (deeper.max_listing_pages, deeper.max_requests_per_second) == (3, source.rate_limit_rps)
     monkeypatch.setenv("WIRE_MAX_RPS", "0")
     assert source.fetch_settings().max_requests_per_second == 0
+
+
+def test_day_article_bounds_are_the_sources_unless_the_environment_sets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WIRE_MIN_DAY_ARTICLES", raising=False)
+    monkeypatch.delenv("WIRE_MAX_DAY_ARTICLES", raising=False)
+    wire = sources.parse_sources({"sources": {"wire": {**GOOD, "max_day_articles": 5000}}})["wire"]
+    assert wire.day_article_band() == (1, 5000)
+    plain = sources.parse_sources({"sources": {"wire": GOOD}})["wire"]
+    assert plain.day_article_band() == (1, 10000)  # a 3,000-article day is no outlier for it
+    assert sources.get_source("china_org_cn").day_article_band() == (1, 10000)
+    monkeypatch.setenv("WIRE_MAX_DAY_ARTICLES", "4")
+    assert wire.day_article_band() == (1, 4)

@@ -17,6 +17,8 @@ DATE_CONTRADICTS_URL = "not_an_article: date_contradicts_url"
 NO_TITLE = "not_an_article: no_title"
 NO_SOURCE = "not_an_article: no_source"
 NO_DATE = "not_an_article: no_date"
+# A required field the page did not give (site health counts these: a changed template shows here).
+REQUIRED_FIELD_REASONS = frozenset({NO_TITLE, NO_SOURCE, NO_DATE})
 
 # A title that is nothing but an error message ("Page Not Found", "404 - Not Found", "Error"):
 # every word is error-page vocabulary and one says what went wrong, so "Human error" is news.

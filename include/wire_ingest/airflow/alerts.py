@@ -28,7 +28,7 @@ WEBHOOK_TIMEOUT_S = 10.0
 class Alert:
     """What a person needs to act on: which run, which task, what went wrong, where to look."""
 
-    kind: str  # "task_failed" | "deadline_missed"
+    kind: str  # "task_failed" | "deadline_missed" | "site_drift"
     dag_id: str
     run_id: str
     task_id: str | None
@@ -93,7 +93,8 @@ def failure_alert(
     if target_day is None and timezone is not None:
         target_day = _target_day(context, timezone)
     return Alert(
-        kind="task_failed",
+        # an exception may name its own kind (quality.site_health.SiteDriftError: "site_drift")
+        kind=str(getattr(exception, "alert_kind", "task_failed")),
         dag_id=dag_id,
         run_id=run_id,
         task_id=task_id,
@@ -156,6 +157,18 @@ def deadline_alert(context: Mapping[str, Any]) -> Alert:
         ),
         url=run_url(dag_id, run_id),
         logical_date=_iso(run.get("logical_date")),
+    )
+
+
+def site_drift_alert(dag_id: str, run_id: str, error: str) -> Alert:
+    """The warning of a run that loads but shows a changed site (quality.site_health)."""
+    return Alert(
+        kind="site_drift",
+        dag_id=dag_id,
+        run_id=run_id,
+        task_id=None,
+        error=error[:2000],
+        url=run_url(dag_id, run_id),
     )
 
 

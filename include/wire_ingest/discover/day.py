@@ -33,6 +33,7 @@ class DayDiscovery:
     refused: list[Rejection]
     pages_fetched: int
     errors: list[str]
+    links_seen: int = 0  # article links on the listing pages walked, of any day (site health)
 
 
 def discover_day(
@@ -64,6 +65,7 @@ def discover_day(
     limiter = host_limiter(engine, settings)
     items: dict[str, ListingItem] = {}
     pages = 0
+    links_seen: list[ListingItem] = []  # every item of every listing page walked (site health)
     errors: list[str] = []
     refused_pages: list[tuple[str, str]] = []
     seen: list[tuple[list[ListingItem], list[dt.date]]] = []
@@ -117,6 +119,7 @@ def discover_day(
             for item in found.items:
                 items.setdefault(urls.same_url_key(item.url), item)
             pages += found.pages_fetched
+            links_seen.extend(found.seen)
             errors.extend(found.errors)
             refused_pages.extend(found.refused)
     # Remembered only once the listing pages are landed, and in one transaction: a crash before
@@ -125,7 +128,9 @@ def discover_day(
         for listing_seen, walked in seen:
             memory.remember_listing(conn, source.name, listing_seen)
             memory.remember_days_walked(conn, source.name, walked)
-    whole = DiscoveryResult(list(items.values()), pages, errors, refused=refused_pages)
+    whole = DiscoveryResult(
+        list(items.values()), pages, errors, seen=links_seen, refused=refused_pages
+    )
     return _guarded(source, guard, whole)
 
 
@@ -148,7 +153,7 @@ def _guarded(source: Source, guard: LinkGuard, found: DiscoveryResult) -> DayDis
             kept.append(item)
         else:
             refused.append(_refused(source, item.url, reason))
-    return DayDiscovery(kept, refused, found.pages_fetched, found.errors)
+    return DayDiscovery(kept, refused, found.pages_fetched, found.errors, len(found.seen))
 
 
 def _refused(source: Source, url: str, reason: str) -> Rejection:

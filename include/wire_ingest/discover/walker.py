@@ -17,6 +17,8 @@ from wire_ingest.landing import LandingWriter
 from wire_ingest.models import ListingItem
 from wire_ingest.settings import FetchSettings
 
+NO_ARTICLE_LINKS = "has no article links"  # in the error of a listing page that has none
+
 
 @dataclass(frozen=True, slots=True)
 class DiscoveryResult:
@@ -100,9 +102,9 @@ def walk_listing(
             # The first page's node id may be wrong (it is not confirmed) or its layout changed:
             # name the knob rather than report a day of 0 articles.
             errors.append(
-                f"listing {url} has no article links: check `wire_listing_path`"
+                f"listing {url} {NO_ARTICLE_LINKS}: check `wire_listing_path`"
                 if pages_fetched == 1
-                else f"listing page {pages_fetched} ({url}) has no article links: layout changed?"
+                else f"listing page {pages_fetched} ({url}) {NO_ARTICLE_LINKS}: layout changed?"
             )
             break
         seen.extend(listing.items)

@@ -48,6 +48,7 @@ class RunSummary:
     counts: dict[str, int]
     message: str
     docs_path: str | None  # relative to the data docs root, when the run has Data Docs
+    site_health: dict[str, Any] | None = None  # quality.site_health.SiteHealth.to_dict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ def _runs(
                     counts={label: int(values[column]) for label, column in STAGE_COUNTS},
                     message=values["message"] or "",
                     docs_path=index.relative_to(root).as_posix() if index.exists() else None,
+                    site_health=values["site_health"],
                 )
             )
     return summaries
@@ -193,7 +195,7 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
             f"<tr><td><a href='{e(rejects_link)}'><code>{e(run.run_id)}</code></a>"
             f"<div class='small text-muted'>{e(run.message[:300])}</div></td>"
             f"<td>{e(run.target_day)}</td><td><span class='badge badge-{badge}'>{e(run.status)}"
-            f"</span></td>{counts}<td>{docs}</td></tr>"
+            f"</span></td>{counts}<td>{_health_cell(run.site_health)}</td><td>{docs}</td></tr>"
         )
     top_rows = (
         "".join(
@@ -230,8 +232,9 @@ td.url{{min-width:18rem;max-width:30rem;word-break:break-all}} code{{white-space
 <h1 class="h4">{e(title)}</h1>
 <h2 class="h5 mt-3">Runs</h2>
 <div class="table-responsive"><table class="table table-sm table-striped" id="runs">
-<thead><tr><th>run</th><th>day</th><th>status</th>{header}<th>docs</th></tr></thead>
-<tbody>{"".join(run_rows) or "<tr><td colspan='11' class='text-muted'>no runs yet</td></tr>"}
+<thead><tr><th>run</th><th>day</th><th>status</th>{header}<th>site health</th><th>docs</th>
+</tr></thead>
+<tbody>{"".join(run_rows) or "<tr><td colspan='12' class='text-muted'>no runs yet</td></tr>"}
 </tbody></table></div>
 <h2 class="h5 mt-3">Top failed expectations</h2>
 <table class="table table-sm w-auto" id="top-failed"><thead><tr><th>expectation(column)</th>
@@ -245,6 +248,32 @@ td.url{{min-width:18rem;max-width:30rem;word-break:break-all}} code{{white-space
 --to DAY</code> (see docs/data-quality.md, "Replaying rejects").</p>
 </div></body></html>
 """
+
+
+def _health_cell(health: Mapping[str, Any] | None) -> str:
+    """What the run saw of the site: adapter/fallback shares over the pages it parsed, empty
+    required fields, links per listing page, discovered against the feed's trailing median,
+    and the site_drift symptoms (docs/operations.md, "Site drift")."""
+    if not health:
+        return "<span class='text-muted'>not recorded</span>"
+    e = html.escape
+    per_page = health.get("links_per_listing_page")
+    median = health.get("trailing_median")
+    lines = [
+        f"adapter {health['adapter_share']:.0%} / fallback {health['fallback_share']:.0%} "
+        f"of {health['adapter'] + health['fallback']} read",
+        f"empty required fields {health['empty_share']:.0%} of {health['parsed_pages']} pages",
+        "listing: "
+        + (f"{per_page:g} links a page" if per_page is not None else "not walked this run"),
+        f"discovered {health['discovered']}"
+        + (f" (trailing median {median:g})" if median is not None else " (no history yet)"),
+    ]
+    signals = "".join(
+        f"<div><span class='badge badge-warning' data-symptom='{e(s['symptom'])}'>site_drift "
+        f"{e(s['symptom'])}</span></div>"
+        for s in health.get("signals", [])
+    )
+    return signals + "".join(f"<div class='small'>{e(line)}</div>" for line in lines)
 
 
 def _url_cell(url: str) -> str:

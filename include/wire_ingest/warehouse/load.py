@@ -60,6 +60,7 @@ class IngestRun:
     updated: int = 0
     fallback: int = 0
     message: str = ""
+    site_health: dict[str, Any] | None = None  # quality.site_health.SiteHealth.to_dict()
 
 
 def _utc_now(now: dt.datetime | None) -> dt.datetime:

@@ -190,6 +190,8 @@ ingest_runs = sa.Table(
         for name in RUN_COUNT_FIELDS
     ),
     sa.Column("message", sa.Text, nullable=False, server_default=""),
+    # What the run saw of the site (quality.site_health): shares, listing links, drift signals.
+    sa.Column("site_health", sa.JSON, nullable=True),
 )
 
 
