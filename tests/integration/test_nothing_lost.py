@@ -95,6 +95,8 @@ VOLATILE = {
     "id",
     "step_seconds",
     "listing_pages",
+    # what the run itself saw of the site: a re-run answered 304 parses fewer pages
+    "site_health",
 }
 COMPARED = (
     tables.articles,

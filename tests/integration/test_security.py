@@ -514,7 +514,7 @@ def test_in_a_browser_only_the_http_url_is_a_link() -> None:
 @pytest.mark.airflow
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_the_warehouse_password_is_in_no_xcom_and_no_log(
+def test_the_warehouse_password_is_in_no_xcom_log_file_or_rendered_page(
     postgres_url: str, wire_site: Any, tmp_path: Path
 ) -> None:
     """A real run into a PostgreSQL warehouse whose connection carries a password (the local
@@ -576,10 +576,34 @@ def test_the_warehouse_password_is_in_no_xcom_and_no_log(
         assert run["state"] == "success", services.logs()
         assert xcoms and any("warehouse_conn_id" in x for x in xcoms)
         assert not [x for x in xcoms if password in x]
-        log_files = [p for p in home.rglob("*") if p.is_file()]  # task and service logs too
-        assert any("dag_id=wire_ingest" in str(p) for p in log_files)
-        leaked = [p for p in log_files if password in p.read_text(errors="replace")]
+        # Every file the run left: task and service logs, work files, Data Docs.
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert any("dag_id=wire_ingest" in str(p) for p in files)
+        assert any(p.suffix == ".html" and home not in p.parents for p in files)  # Data Docs
+        leaked = [p for p in files if password in p.read_text(errors="replace")]
         assert not leaked
+
+        # The Data quality tab's pages for that run, rendered from the same warehouse.
+        from fastapi.testclient import TestClient
+
+        from wire_ingest.quality import report
+
+        def anyone() -> None:
+            return None
+
+        tab = TestClient(report.create_app(warehouse_url=lambda: warehouse, authenticate=anyone))
+        pages = [
+            tab.get(path)
+            for path in (
+                "/dags/wire_ingest/report",
+                "/dags/wire_ingest/report.json",
+                f"/dags/wire_ingest/runs/{run_id}/report",
+                "/dags/wire_ingest/rejects.json",
+            )
+        ]
+        assert [page.status_code for page in pages] == [200] * len(pages)
+        assert run_id in pages[0].text
+        assert not [page.url for page in pages if password in page.text]
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {role} CASCADE"))
