@@ -82,9 +82,12 @@ def postgres_base_url() -> str:
 
 @contextlib.contextmanager
 def postgres_schema() -> Iterator[str]:
-    """A throwaway schema on the benchmark's PostgreSQL; yields a URL whose connections use it."""
+    """A throwaway warehouse schema on the benchmark's PostgreSQL, migrated as deploy time does;
+    yields a URL whose connections use it."""
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
+
+    from wire_ingest.warehouse import engines, migrations
 
     base = postgres_base_url()
     schema = f"wire_bench_{uuid.uuid4().hex[:12]}"
@@ -93,6 +96,9 @@ def postgres_schema() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        warehouse = engines.make_engine(url.render_as_string(hide_password=False))
+        migrations.migrate(warehouse)  # tasks only check the schema version
+        warehouse.dispose()
         yield url.render_as_string(hide_password=False)
     finally:
         with contextlib.suppress(Exception), admin.begin() as conn:
