@@ -162,3 +162,29 @@ def test_plan_from_context_takes_the_day_param_over_the_logical_date(
     assert "warehouse_url" not in planned and planned["warehouse_conn_id"] == "wire_warehouse"
     ctx = airflow_context.plan_of({"plan": planned})
     assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'w.db'}"
+
+
+def test_a_backfill_run_ignores_the_day_param(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day typed in the backfill dialog would pin every run of the range to one day."""
+    import types
+
+    from airflow.sdk.definitions.param import ParamsDict
+
+    from wire_ingest import sources
+    from wire_ingest.airflow import context as airflow_context
+
+    monkeypatch.setenv("WIRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW_CONN_WIRE_WAREHOUSE", f"sqlite:///{tmp_path / 'w.db'}")
+    source = sources.get_source("china_org_cn")
+    logical = dt.datetime(2020, 12, 22, 16, tzinfo=dt.UTC)  # 2020-12-23 00:00 in Beijing
+    for run_type, expected in (("backfill", "2020-12-23"), ("manual", "2020-12-21")):
+        run = {
+            "run_id": f"{run_type}__x",
+            "params": ParamsDict({"day": "2020-12-21"}),
+            "logical_date": logical,
+            "dag_run": types.SimpleNamespace(run_type=run_type, run_after=logical),
+        }
+        planned = airflow_context.plan_from_context(run, source)
+        assert planned["target_day"] == expected, run_type

@@ -58,9 +58,16 @@ def plan_from_context(context: Mapping[str, Any], source: sources.Source) -> dic
 
     params = context.get("params") or {}
     dag_run = context.get("dag_run")
+    param_day = params.get("day") if isinstance(params, Mapping) else None
+    run_type = getattr(dag_run, "run_type", None)
+    if param_day and str(getattr(run_type, "value", run_type)) == "backfill":
+        # A backfill's runs each cover their own day: a `day` given in the backfill dialog
+        # would pin every run of the range to one day.
+        log.warning("backfill run %s: the day param %s is ignored", context["run_id"], param_day)
+        param_day = None
     day = plan.target_day_for(
         timezone=source.timezone,
-        param_day=params.get("day") if isinstance(params, Mapping) else None,
+        param_day=param_day,
         logical_date=context.get("logical_date"),
         run_after=getattr(dag_run, "run_after", None),
     )

@@ -89,7 +89,7 @@ def build_dag(source: Source) -> Any:
                 type=["null", "string"],
                 format="date",
                 description=f"Target day YYYY-MM-DD ({source.timezone}). Empty: the run's "
-                "logical date.",
+                "logical date. Ignored by backfill runs (each covers its own day).",
             ),
             "max_pages": Param(
                 None,
