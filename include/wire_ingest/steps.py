@@ -491,7 +491,7 @@ def validate_step(
     from wire_ingest.quality import data_docs, validation
 
     articles = [Article.from_dict(row) for row in read_jsonl(deduped_path)]
-    hosts = feed_hosts(ctx.feed, ctx.base_url)
+    hosts = sources.get_source(ctx.feed).hosts_for(ctx.base_url)
     result = validation.validate_articles(
         articles, target_day=ctx.target_day, allowed_hosts=hosts, run_id=ctx.run_id, feed=ctx.feed
     )
@@ -543,11 +543,6 @@ def _day_rows(ctx: RunContext, batch: list[Article]) -> Any:
     return DayRows(
         loaded=held.loaded, open_rejects=held.open_rejects, judged_share=held.judged_share
     )
-
-
-def feed_hosts(feed: str, base_url: str) -> list[str]:
-    """The hosts a feed's article URLs may have: its declared ones and the host actually read."""
-    return sources.get_source(feed).hosts_for(base_url)
 
 
 @_timed
