@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -30,27 +31,79 @@ def _site_path(value: str) -> str:
     return value
 
 
-def _run(argv: list[str]) -> int:
-    from wire_ingest import plan, sources, steps
+WAREHOUSE_HELP = "SQLAlchemy URL (default: SQLite file)"
+
+
+def _command_parser(
+    command: str,
+    description: str,
+    *,
+    day: bool = False,
+    source_help: str | None = None,
+    base_url_help: str | None = None,
+    run_options: bool = False,
+) -> argparse.ArgumentParser:
+    """One command's parser with the options the commands share, spelled the same everywhere:
+    `--day`, `--source`, `--base-url`, `--warehouse` and, for commands that run a day,
+    `--landing` and `--run-id`."""
+    from wire_ingest import sources
+
+    parser = argparse.ArgumentParser(prog=f"wire-ingest {command}", description=description)
+    if day:
+        parser.add_argument(
+            "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
+        )
+    if source_help is not None:
+        parser.add_argument(
+            "--source",
+            "--feed",  # the name `replay` used to take
+            dest="source",
+            type=sources.declared_source,
+            default=sources.DEFAULT_SOURCE,
+            help=f"{source_help} (a name in sources.toml; default {sources.DEFAULT_SOURCE})",
+        )
+    if base_url_help is not None:
+        parser.add_argument("--base-url", default=None, help=base_url_help)
+    parser.add_argument("--warehouse", default=None, help=WAREHOUSE_HELP)
+    if run_options:
+        parser.add_argument(
+            "--landing", default=None, help="landing area URL (default: data/landing)"
+        )
+        parser.add_argument("--run-id", default=None)
+    return parser
+
+
+def _run_day(args: argparse.Namespace, run_kind: str, **run_day_options: Any) -> int:
+    """Plan the day the parsed arguments name, run every stage in this process, print the summary."""
+    from wire_ingest import plan, steps
     from wire_ingest.warehouse import engines, migrations
 
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest run", description="Run one day without Airflow."
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    ctx = plan.plan_run(
+        run_id=args.run_id or f"{run_kind}__{args.day.isoformat()}__{stamp}",
+        target_day=args.day,
+        feed=args.source.name,
+        base_url=args.base_url or args.source.site_root(),
+        warehouse_url=args.warehouse,
+        landing_url=args.landing,
     )
-    parser.add_argument(
-        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
-    )
-    parser.add_argument(
-        "--source",
-        type=sources.declared_source,
-        default=sources.DEFAULT_SOURCE,
-        help=f"a source declared in sources.toml (default {sources.DEFAULT_SOURCE})",
-    )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        help="site root (default: the source's Variable AIRFLOW_VAR_WIRE_BASE_URL[_<SOURCE>] "
-        "from the environment, else its declared base_url: the live site)",
+    _migrate_embedded(ctx.warehouse_url, engines, migrations)
+    summary = steps.run_day(ctx, **run_day_options)
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+def _run(argv: list[str]) -> int:
+    parser = _command_parser(
+        "run",
+        "Run one day without Airflow.",
+        day=True,
+        source_help="the source to fetch",
+        base_url_help="site root (default: the source's Variable "
+        "AIRFLOW_VAR_WIRE_BASE_URL[_<SOURCE>] from the environment, else its declared base_url: "
+        "the live site)",
+        run_options=True,
     )
     parser.add_argument(
         "--listing-path",
@@ -59,25 +112,8 @@ def _run(argv: list[str]) -> int:
         help="the listing page to walk, a path on the site root "
         "(default: the source's declared listing_paths)",
     )
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
-    parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
-    parser.add_argument("--run-id", default=None)
     args = parser.parse_args(argv)
-    source = args.source
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    run_id = args.run_id or f"cli__{args.day.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    ctx = plan.plan_run(
-        run_id=run_id,
-        target_day=args.day,
-        feed=source.name,
-        base_url=args.base_url or source.site_root(),
-        warehouse_url=args.warehouse,
-        landing_url=args.landing,
-    )
-    _migrate_embedded(ctx.warehouse_url, engines, migrations)
-    summary = steps.run_day(ctx, listing_path=args.listing_path)
-    print(json.dumps(summary, sort_keys=True))
-    return 0
+    return _run_day(args, "cli", listing_path=args.listing_path)
 
 
 def _migrate_embedded(url: str, engines: Any, migrations: Any) -> None:
@@ -95,11 +131,9 @@ def _migrate(argv: list[str]) -> int:
     from wire_ingest import settings
     from wire_ingest.warehouse import engines, migrations
 
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest migrate",
-        description="Bring the warehouse schema to this code's head migration (deploy time).",
+    parser = _command_parser(
+        "migrate", "Bring the warehouse schema to this code's head migration (deploy time)."
     )
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     args = parser.parse_args(argv)
     engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
     try:
@@ -111,45 +145,45 @@ def _migrate(argv: list[str]) -> int:
 
 
 def _reprocess(argv: list[str]) -> int:
-    from wire_ingest import plan, sources, steps
-    from wire_ingest.warehouse import engines, migrations
+    parser = _command_parser(
+        "reprocess",
+        "Parse and load one day again from the landing area alone (no network).",
+        day=True,
+        source_help="the source the pages came from; never contacted",
+        base_url_help="the site root the pages were fetched from, which decides the hosts their "
+        "URLs may name (default: the source's Variable or declared base_url); never contacted",
+        run_options=True,
+    )
+    return _run_day(parser.parse_args(argv), "reprocess", reprocess=True)
 
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest reprocess",
-        description="Parse and load one day again from the landing area alone (no network).",
+
+def _replay(argv: list[str]) -> int:
+    """`wire-ingest replay --from D1 --to D2`: prints one JSON line per replayed day."""
+    from wire_ingest import replay
+
+    parser = _command_parser(
+        "replay",
+        "Re-parse, re-validate and reload the rejects of a date range from the landing area (no "
+        "network). Rows that now pass move from article_rejects to articles.",
+        source_help="the source whose rejects to replay",
+        base_url_help="the site the pages came from (its host is an allowed URL host); default "
+        "the source's Variable (AIRFLOW_VAR_WIRE_BASE_URL[_<SOURCE>]) or its declared base_url",
     )
-    parser.add_argument(
-        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
-    )
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
-    parser.add_argument("--landing", default=None, help="landing area URL (default: data/landing)")
-    parser.add_argument(
-        "--source",
-        type=sources.declared_source,
-        default=sources.DEFAULT_SOURCE,
-        help=f"the source the pages came from (default {sources.DEFAULT_SOURCE}); never contacted",
-    )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        help="the site root the pages were fetched from, which decides the hosts their URLs may "
-        "name (default: the source's Variable or declared base_url); never contacted",
-    )
-    parser.add_argument("--run-id", default=None)
+    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="default: --from")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    ctx = plan.plan_run(
-        run_id=args.run_id or f"reprocess__{args.day.isoformat()}__{stamp}",
-        target_day=args.day,
-        feed=args.source.name,
-        base_url=args.base_url or args.source.site_root(),
+    outcomes = replay.replay_range(
+        args.start,
+        args.end or args.start,
         warehouse_url=args.warehouse,
-        landing_url=args.landing,
+        base_url=args.base_url,
+        feed=args.source.name,
     )
-    _migrate_embedded(ctx.warehouse_url, engines, migrations)
-    summary = steps.run_day(ctx, reprocess=True)
-    print(json.dumps(summary, sort_keys=True))
+    for outcome in outcomes:
+        print(json.dumps(dataclasses.asdict(outcome), default=str))
+    if not outcomes:
+        print(json.dumps({"replayed_days": 0}))
     return 0
 
 
@@ -157,10 +191,7 @@ def _report(argv: list[str]) -> int:
     from wire_ingest import settings
     from wire_ingest.warehouse import engines, migrations, queries, tables
 
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest report", description="Summarise the warehouse."
-    )
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
+    parser = _command_parser("report", "Summarise the warehouse.")
     parser.add_argument("--sample", type=int, default=5, help="how many titles to show")
     args = parser.parse_args(argv)
     engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
@@ -189,23 +220,15 @@ def _report(argv: list[str]) -> int:
 
 def _check_landing(argv: list[str]) -> int:
     """`wire-ingest check-landing --day DAY`: exit 1 when a raw_ref of the day does not resolve."""
-    from wire_ingest import landing, settings, sources
+    from wire_ingest import landing, settings
     from wire_ingest.warehouse import engines, queries
 
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest check-landing",
-        description="Verify that every raw_ref of a day (articles, rejects, fetch state) resolves.",
+    parser = _command_parser(
+        "check-landing",
+        "Verify that every raw_ref of a day (articles, rejects, fetch state) resolves.",
+        day=True,
+        source_help="the source whose day to check",
     )
-    parser.add_argument(
-        "--day", required=True, type=dt.date.fromisoformat, help="target day YYYY-MM-DD"
-    )
-    parser.add_argument(
-        "--source",
-        type=sources.declared_source,
-        default=sources.DEFAULT_SOURCE,
-        help=f"a source declared in sources.toml (default {sources.DEFAULT_SOURCE})",
-    )
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
     args = parser.parse_args(argv)
     engine = engines.make_engine(args.warehouse or settings.default_warehouse_url())
     try:
@@ -303,9 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "check-landing":
         return _check_landing(rest)
     if command == "replay":
-        from wire_ingest import replay
-
-        return replay.main(rest)
+        return _replay(rest)
     print(f"wire-ingest: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -325,31 +325,32 @@ class LandingWriter:
 
     def close(self) -> None:
         """Finish the file and publish it under its final name (atomically)."""
+        self._finish(publish=True)
+
+    def abort(self) -> None:
+        """Drop everything written; nothing appears under the final name."""
+        self._finish(publish=False)
+
+    def _finish(self, *, publish: bool) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             self._file.close()
             try:
-                if self._local:
-                    os.link(self._temp_path, self._path)  # fails if the name exists: no replace
-                else:
-                    if self._fs.exists(self._path):
-                        raise FileExistsError(f"landing file already exists: {self.url}")
-                    self._fs.put_file(self._temp_path, self._path)
+                if publish:
+                    self._publish()
             finally:
                 if os.path.exists(self._temp_path):
                     os.remove(self._temp_path)
 
-    def abort(self) -> None:
-        """Drop everything written; nothing appears under the final name."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._file.close()
-            if os.path.exists(self._temp_path):
-                os.remove(self._temp_path)
+    def _publish(self) -> None:
+        if self._local:
+            os.link(self._temp_path, self._path)  # fails if the name exists: no replace
+            return
+        if self._fs.exists(self._path):
+            raise FileExistsError(f"landing file already exists: {self.url}")
+        self._fs.put_file(self._temp_path, self._path)
 
 
 def _headers_dict(http_headers: StatusAndHeaders) -> dict[str, str]:

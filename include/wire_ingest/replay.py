@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
@@ -197,45 +196,3 @@ def _drop_superseded(
             conn.execute(
                 sa.delete(tables.article_rejects).where(tables.article_rejects.c.id.in_(chunk))
             )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`wire-ingest replay --from D1 --to D2`: prints one JSON line per replayed day."""
-    import argparse
-    import json
-
-    parser = argparse.ArgumentParser(
-        prog="wire-ingest replay",
-        description="Re-parse, re-validate and reload the rejects of a date range from the "
-        "landing area (no network). Rows that now pass move from article_rejects to articles.",
-    )
-    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="default: --from")
-    parser.add_argument("--warehouse", default=None, help="SQLAlchemy URL (default: SQLite file)")
-    parser.add_argument(
-        "--feed",
-        type=sources.declared_source,
-        default=sources.DEFAULT_SOURCE,
-        help="the source whose rejects to replay (a name in sources.toml; default "
-        f"{sources.DEFAULT_SOURCE})",
-    )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        help="the site the pages came from (its host is an allowed URL host); default the "
-        "feed's Variable (AIRFLOW_VAR_WIRE_BASE_URL[_<FEED>]) or its declared base_url",
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    outcomes = replay_range(
-        args.start,
-        args.end or args.start,
-        warehouse_url=args.warehouse,
-        base_url=args.base_url,
-        feed=args.feed.name,
-    )
-    for outcome in outcomes:
-        print(json.dumps(dataclasses.asdict(outcome), default=str))
-    if not outcomes:
-        print(json.dumps({"replayed_days": 0}))
-    return 0

@@ -11,7 +11,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from wire_ingest import plan, replay, steps
+from wire_ingest import cli, plan, replay, steps
 from wire_ingest.warehouse import engines, tables
 from wiresim.newscn import NewsCnSite
 from wiresim.server import start_in_thread
@@ -80,8 +80,9 @@ def test_replay_moves_rows_that_now_pass_into_articles(
         # The fix: the default threshold. Replay from the command line, no network needed.
         monkeypatch.delenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE")
         monkeypatch.setattr(requests.Session, "send", _no_network)
-        code = replay.main(
+        code = cli.main(
             [
+                "replay",
                 "--from",
                 DAY.isoformat(),
                 "--to",
@@ -158,8 +159,8 @@ def test_replay_of_a_second_wire_reads_it_with_its_own_adapter_and_hosts(
         monkeypatch.delenv("WIRE_MIN_ENGLISH_STOPWORD_SHARE")
         monkeypatch.setenv("AIRFLOW_VAR_WIRE_BASE_URL_XINHUA_EN", base_url)  # the site is gone
         monkeypatch.setattr(requests.Session, "send", _no_network)
-        args = ["--from", DAY.isoformat(), "--feed", "xinhua_en", "--warehouse", url]
-        assert replay.main(args) == 0
+        args = ["replay", "--from", DAY.isoformat(), "--source", "xinhua_en", "--warehouse", url]
+        assert cli.main(args) == 0
         outcome = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
         assert outcome["loaded"] == len(wrongly_rejected) and outcome["still_rejected"] == 0
 
@@ -180,5 +181,7 @@ def test_replay_of_a_second_wire_reads_it_with_its_own_adapter_and_hosts(
 
 def test_replay_refuses_a_feed_that_is_not_declared(sqlite_url: str) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        replay.main(["--from", DAY.isoformat(), "--feed", "nowhere", "--warehouse", sqlite_url])
+        cli.main(
+            ["replay", "--from", DAY.isoformat(), "--feed", "nowhere", "--warehouse", sqlite_url]
+        )
     assert exit_info.value.code == 2
