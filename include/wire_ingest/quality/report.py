@@ -23,16 +23,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 URL_PREFIX = "/wire-quality"
-# The stages the report shows, in pipeline order, with the ingest_runs column holding each count.
-STAGE_COUNTS: tuple[tuple[str, str], ...] = (
-    ("discovered", "discovered"),
-    ("fetched", "fetched"),
-    ("not modified", "not_modified"),
-    ("parsed", "parsed"),
-    ("duplicates", "duplicates"),
-    ("rejected", "rejected"),
-    ("loaded", "loaded"),
-)
 REJECTS_PAGE_SIZE = 200
 
 
@@ -159,7 +149,7 @@ def _runs(
                     finished_at=values["finished_at"].isoformat()
                     if values["finished_at"]
                     else None,
-                    counts={label: int(values[column]) for label, column in STAGE_COUNTS},
+                    counts=data_docs.docs_counts(values),
                     message=values["message"] or "",
                     docs_path=index.relative_to(root).as_posix() if index.exists() else None,
                     site_health=values["site_health"],
@@ -174,7 +164,7 @@ def _runs(
 def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = URL_PREFIX) -> str:
     """The report as one self-contained page (vendored Bootstrap, no CDN)."""
     e = html.escape
-    header = "".join(f"<th class='text-right'>{e(label)}</th>" for label, _ in STAGE_COUNTS)
+    header = "".join(f"<th class='text-right'>{e(label)}</th>" for label, _ in tables.STAGE_COUNTS)
     run_rows = []
     for run in report.runs:
         docs = (
@@ -185,7 +175,7 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
         badge = "success" if run.status == "success" else "danger"
         counts = "".join(
             f"<td class='text-right' data-count='{e(label)}'>{run.counts[label]}</td>"
-            for label, _ in STAGE_COUNTS
+            for label, _ in tables.STAGE_COUNTS
         )
         rejects_link = (
             f"{prefix}/dags/{quote(run.dag_id, safe='')}/runs/{quote(run.run_id, safe='')}"
