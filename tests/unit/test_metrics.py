@@ -1,5 +1,5 @@
-"""A failed run's counts reach StatsD too: the DAG's failure callback sends them through Airflow's
-metrics client, configured from [metrics] as a task process configures it."""
+"""A failed run's counts reach StatsD too: the DAG's failure callback, which runs outside a task
+process (in the dag-processor), sets up Airflow's metrics client from [metrics] and sends them."""
 
 from __future__ import annotations
 
@@ -32,13 +32,11 @@ def statsd(monkeypatch: pytest.MonkeyPatch) -> Iterator[socket.socket]:
     monkeypatch.setenv("AIRFLOW__METRICS__STATSD_HOST", "127.0.0.1")
     monkeypatch.setenv("AIRFLOW__METRICS__STATSD_PORT", str(receiver.getsockname()[1]))
     monkeypatch.setenv("AIRFLOW__METRICS__STATSD_PREFIX", "airflow")
-    # What Airflow's task runner does at the start of every task process.
-    stats.initialize(factory=stats_utils.get_stats_factory(), export_legacy_names=False)
     try:
         yield receiver
     finally:
         receiver.close()
-        monkeypatch.delenv("AIRFLOW__METRICS__STATSD_ON")
+        monkeypatch.delenv("AIRFLOW__METRICS__STATSD_ON")  # metrics off again for later tests
         stats.initialize(factory=stats_utils.get_stats_factory(), export_legacy_names=False)
 
 

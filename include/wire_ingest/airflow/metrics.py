@@ -35,12 +35,21 @@ def run_metrics(run: IngestRun) -> dict[str, int]:
 
 def send_run_metrics(ctx: RunContext) -> dict[str, int]:
     """Send the run's recorded counts (its ingest_runs row) as gauges, and count the run under
-    `<prefix>.<feed>.runs.<status>`. Through `airflow.sdk.observability.stats`, which Airflow's
-    task runner sets up from [metrics] (statsd_on, statsd_host, statsd_port, statsd_prefix):
-    nothing is sent unless metrics are on."""
+    `<prefix>.<feed>.runs.<status>`, through Airflow's metrics client
+    (`airflow.sdk.observability.stats`) set up from [metrics] (statsd_on, statsd_host,
+    statsd_port, statsd_prefix): nothing is sent unless metrics are on."""
+    from airflow.sdk.configuration import conf
     from airflow.sdk.observability import stats
+    from airflow.sdk.observability.metrics import stats_utils
 
     from wire_ingest.warehouse import engines, queries
+
+    # Set up here as Airflow's task runner does at a task's start: the DAG's failure callback
+    # runs in the dag-processor, which sets up only its own copy of the client.
+    stats.initialize(
+        factory=stats_utils.get_stats_factory(),
+        export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
+    )
 
     engine = engines.make_engine(ctx.warehouse_url)
     try:
