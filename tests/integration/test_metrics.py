@@ -3,14 +3,13 @@ counts to a StatsD receiver (a UDP socket this test listens on)."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from airflow_services import StatsdReceiver
 from test_dag_e2e import airflow_env, run_dag  # noqa: F401 - airflow_env is a fixture
 
 from wire_ingest.warehouse import engines, tables
@@ -18,44 +17,6 @@ from wire_ingest.warehouse import engines, tables
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 FEED = "china_org_cn"
-
-
-class StatsdReceiver:
-    """Every StatsD line sent to 127.0.0.1:<port> while it runs: `name:value|type`."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        self.sock.bind(("127.0.0.1", port))  # 0: a free port
-        self.port: int = self.sock.getsockname()[1]
-        self.sock.settimeout(0.2)
-        self.lines: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._receive, daemon=True)
-        self._thread.start()
-
-    def _receive(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                continue
-            self.lines.extend(line for line in data.decode().splitlines() if line)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-    def values(self, metric_type: str) -> dict[str, list[float]]:
-        """name -> every value sent with that type (g: gauge, c: counter, ms: timer)."""
-        found: dict[str, list[float]] = {}
-        for line in self.lines:
-            name, _, rest = line.partition(":")
-            value, _, kind = rest.partition("|")
-            if kind.split("|")[0] == metric_type:
-                found.setdefault(name, []).append(float(value))
-        return found
 
 
 @pytest.fixture

@@ -100,3 +100,16 @@ def test_the_failure_callback_sends_the_failed_runs_counts(
         "drift_signals": "0|g",
         "runs.failed": "1|c",
     }
+
+
+def test_a_metrics_problem_never_fails_the_run(tmp_path: Path) -> None:
+    """The load task sends its metrics after its commit: a warehouse it cannot read then (here a
+    folder, not a database) is logged, not raised."""
+    ctx = plan.plan_run(
+        run_id=RUN_ID,
+        target_day=DAY,
+        base_url="http://www.china.org.cn",
+        warehouse_url=f"sqlite:///{tmp_path}",
+        landing_url=(tmp_path / "landing").as_uri(),
+    )
+    assert metrics.send_run_metrics(ctx) == {}

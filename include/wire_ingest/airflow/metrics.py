@@ -37,7 +37,16 @@ def send_run_metrics(ctx: RunContext) -> dict[str, int]:
     """Send the run's recorded counts (its ingest_runs row) as gauges, and count the run under
     `<prefix>.<feed>.runs.<status>`, through Airflow's metrics client
     (`airflow.sdk.observability.stats`) set up from [metrics] (statsd_on, statsd_host,
-    statsd_port, statsd_prefix): nothing is sent unless metrics are on."""
+    statsd_port, statsd_prefix): nothing is sent unless metrics are on. A metrics problem is
+    logged and never fails the run (the load task sends them after its commit)."""
+    try:
+        return _send(ctx)
+    except Exception:
+        log.warning("metrics of run %s could not be sent", ctx.run_id, exc_info=True)
+        return {}
+
+
+def _send(ctx: RunContext) -> dict[str, int]:
     from airflow.sdk.configuration import conf
     from airflow.sdk.observability import stats
     from airflow.sdk.observability.metrics import stats_utils
@@ -50,7 +59,6 @@ def send_run_metrics(ctx: RunContext) -> dict[str, int]:
         factory=stats_utils.get_stats_factory(),
         export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
     )
-
     engine = engines.make_engine(ctx.warehouse_url)
     try:
         run = queries.find_run(engine, ctx.run_id)
@@ -60,12 +68,8 @@ def send_run_metrics(ctx: RunContext) -> dict[str, int]:
         log.warning("run %s has no ingest_runs row: no metrics sent", ctx.run_id)
         return {}
     values = run_metrics(run)
-    try:
-        for name, value in values.items():
-            stats.gauge(name, value)
-        stats.incr(f"{PREFIX}.{run.feed}.runs.{run.status}")
-    except Exception:  # a metrics problem (a name a statsd client refuses) never fails the run
-        log.warning("metrics of run %s could not be sent", ctx.run_id, exc_info=True)
-    else:
-        log.info("metrics of run %s: %s", ctx.run_id, values)
+    for name, value in values.items():
+        stats.gauge(name, value)
+    stats.incr(f"{PREFIX}.{run.feed}.runs.{run.status}")
+    log.info("metrics of run %s: %s", ctx.run_id, values)
     return values
