@@ -510,8 +510,15 @@ def validate_step(
         max_reject_share=settings.max_reject_share() if batch_checks else 1.0,
         feed=ctx.feed,
         day=day,
+        run_id=ctx.run_id,
     )
-    built = data_docs.build_validation_docs(ctx, result, check)
+    # The counts the run's ingest_runs row will hold (what the Data quality tab shows): as they
+    # stand now, and the batch's rows as loaded when its expectations are met.
+    counts = run_counts(ctx)
+    counts["loaded"] = len(result.passed) if check.success else 0
+    built = data_docs.build_validation_docs(
+        ctx, result, check, counts=data_docs.docs_counts(counts)
+    )
     log.info(
         "validate: %d passed, %d rejected; batch expectations %s; data docs %s",
         len(result.passed),
@@ -639,8 +646,7 @@ def record_rejects_and_run(
         finally:
             engine.dispose()
     rejections = all_rejects(ctx)
-    counts = load_counts(ctx)
-    counts["rejected"] = len(rejections)
+    counts = run_counts(ctx, rejections)
     health = workfiles.read_text(work_path(ctx, "site_health.json"))  # from the parse step
     load.record_rejections(bind, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
     run = load.IngestRun(
@@ -659,6 +665,14 @@ def record_rejects_and_run(
     summary: dict[str, Any] = {k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS}
     summary.update(status=status, target_day=ctx.target_day.isoformat())
     return summary
+
+
+def run_counts(ctx: RunContext, rejections: list[Rejection] | None = None) -> dict[str, int]:
+    """The run's counts so far as its ingest_runs row records them: what each stage saved, and
+    `rejected` = every reject of the run (any stage)."""
+    counts = load_counts(ctx)
+    counts["rejected"] = len(all_rejects(ctx) if rejections is None else rejections)
+    return counts
 
 
 def run_day(

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -368,12 +369,61 @@ def alert_receiver() -> Iterator[AlertReceiver]:
         server.server_close()
 
 
+class StatsdReceiver:
+    """Every StatsD line sent to 127.0.0.1:<port> while it runs: `name:value|type`."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        self.sock.bind(("127.0.0.1", port))  # 0: a free port
+        self.port: int = self.sock.getsockname()[1]
+        self.sock.settimeout(0.2)
+        self.lines: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            self.lines.extend(line for line in data.decode().splitlines() if line)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+    def values(self, metric_type: str) -> dict[str, list[float]]:
+        """name -> every value sent with that type (g: gauge, c: counter, ms: timer)."""
+        found: dict[str, list[float]] = {}
+        for line in self.lines:
+            name, _, rest = line.partition(":")
+            value, _, kind = rest.partition("|")
+            if kind.split("|")[0] == metric_type:
+                found.setdefault(name, []).append(float(value))
+        return found
+
+
+@pytest.fixture(scope="session")
+def statsd_receiver() -> Iterator[StatsdReceiver]:
+    """The StatsD server the shared services' metrics go to."""
+    receiver = StatsdReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
 @pytest.fixture(scope="session")
 def airflow_services(
     postgres_url: str,
     wire_site: Any,
     airflow_services_warehouse: str,
     alert_receiver: AlertReceiver,
+    statsd_receiver: StatsdReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AirflowServices]:
     """Scheduler, dag-processor and api-server on a fresh PostgreSQL metadata database (session)."""
@@ -385,6 +435,10 @@ def airflow_services(
         extra_env={
             "WIRE_ALERT_WEBHOOK_URL": alert_receiver.url,
             "WIRE_TASK_RETRIES": "0",
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(statsd_receiver.port),
+            "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
         },
     ) as services:
         yield services

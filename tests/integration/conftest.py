@@ -36,4 +36,5 @@ from airflow_services import (  # noqa: E402, F401
     airflow_services_warehouse,
     alert_receiver,
     small_backfill,
+    statsd_receiver,
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from airflow_services import AirflowServices, AlertReceiver
+from airflow_services import AirflowServices, AlertReceiver, StatsdReceiver
 
 from wire_ingest.airflow import alerts
 
@@ -152,7 +152,9 @@ def test_deadline_callback_skips_runs_created_after_their_deadline(
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_failed_run_sends_exactly_one_alert(
-    airflow_services: AirflowServices, alert_receiver: AlertReceiver
+    airflow_services: AirflowServices,
+    alert_receiver: AlertReceiver,
+    statsd_receiver: StatsdReceiver,
 ) -> None:
     services = airflow_services
     services.set_paused(False)
@@ -185,6 +187,15 @@ def test_a_failed_run_sends_exactly_one_alert(
     # The failing step's own message, not the DAG callback's "task discover failed: ...".
     assert recorded["message"].startswith("discovery found no articles for 2020-12-23"), recorded
     assert message["feed"] == "china_org_cn" and message["target_day"] == "2020-12-23"
+    # The DAG's failure callback (in the dag-processor) also sends the run's counts as metrics.
+    prefix = "airflow.wire_ingest.china_org_cn."
+    deadline = time.monotonic() + 120
+    while f"{prefix}runs.failed" not in statsd_receiver.values("c"):
+        assert time.monotonic() < deadline, "no runs.failed metric"
+        time.sleep(1)
+    gauges = statsd_receiver.values("g")
+    assert float(recorded["discovered"]) in gauges[f"{prefix}discovered"]
+    assert float(recorded["rejected"]) in gauges[f"{prefix}rejected"]
 
 
 @pytest.mark.airflow

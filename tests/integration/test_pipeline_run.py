@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from wire_ingest import plan, steps
-from wire_ingest.quality import validation
+from wire_ingest.quality import data_docs, report, validation
 from wire_ingest.warehouse import engines, tables
 
 DAY = dt.date(2020, 12, 23)
@@ -25,6 +25,19 @@ def plan_for(tmp_path: Path, wire_site: Any, warehouse_url: str, run_id: str) ->
         warehouse_url=warehouse_url,
         landing_url=(tmp_path / "landing").as_uri(),
     )
+
+
+def docs_and_tab_counts(tmp_path: Path, warehouse_url: str) -> tuple[Any, dict[str, int]]:
+    """The counts the run's Data Docs show (their run.json) and the Data quality tab's."""
+    root = tmp_path / "data" / "data_docs"
+    engine = engines.make_engine(warehouse_url)
+    try:
+        (run,) = report.build_report(engine, docs_root=root).runs
+    finally:
+        engine.dispose()
+    assert run.docs_path is not None
+    record = json.loads(((root / run.docs_path).parent / data_docs.SUMMARY_FILE).read_text())
+    return record["counts"], run.counts
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +56,8 @@ def test_run_day_counts_every_article_once(
     assert summary["loaded"] + summary["rejected"] == len(expected)
     assert summary["loaded"] == sum(entry["outcome"] == "load" for entry in expected)
     assert summary["parse_failed"] == sum(entry["reject_stage"] == "parse" for entry in expected)
+    docs, tab = docs_and_tab_counts(tmp_path, sqlite_url)
+    assert docs == tab and tab["loaded"] == summary["loaded"]
 
 
 def test_too_many_rejects_fail_the_run_but_keep_the_rejects(
@@ -71,6 +86,8 @@ def test_too_many_rejects_fail_the_run_but_keep_the_rejects(
     assert "failed validation" in run["message"]
     assert rejects == run["rejected"] > 0
     assert loaded == 0  # nothing half-loaded: the gate stops the batch before the load
+    docs, tab = docs_and_tab_counts(tmp_path, sqlite_url)  # the failed batch has its Data Docs
+    assert docs == tab and tab["rejected"] == rejects
 
 
 @pytest.mark.slow

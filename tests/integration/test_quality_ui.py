@@ -143,7 +143,8 @@ def _prepare_warehouse(data_dir: Path) -> None:
     )
     assert len(result.passed) == 1 and len(result.rejected) == 3
     check = validation.check_batch(result, min_rows=1, max_rows=100, max_reject_share=0.2)
-    assert data_docs.build_validation_docs(ctx, result, check) is not None
+    counts = data_docs.docs_counts(COUNTS)  # the run's ingest_runs row below
+    assert data_docs.build_validation_docs(ctx, result, check, counts=counts) is not None
     engine = engines.make_engine(ctx.warehouse_url)
     try:
         migrations.migrate(engine)
@@ -416,3 +417,78 @@ def test_browser_logs_in_and_sees_the_tab(api_server: ApiServer) -> None:
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+# What sticks out of the tab's page: an element right of the frame's width (cut off, or only seen by
+# scrolling sideways), or a box whose content is wider than the box (a scrolling table, a long
+# word running over its cell).
+OVERFLOW_SCRIPT = """() => {
+    const width = document.documentElement.clientWidth;
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+    const outside = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > width + 1).map(name);
+    const scrolling = [...document.querySelectorAll('body *')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+        .map((el) => `${name(el)} ${el.scrollWidth}/${el.clientWidth}px`);
+    return {width, scrollWidth: document.documentElement.scrollWidth,
+            outside: outside.slice(0, 10), scrolling: scrolling.slice(0, 10)};
+}"""
+
+
+@pytest.mark.parametrize("view", ["grid", "graph"])
+def test_the_tab_fits_1280_px_in_the_grid_and_the_graph_view(
+    api_server: ApiServer, view: str
+) -> None:
+    """At 1280 px the DAG page shows the tab beside the grid or the graph: every column of the
+    report is on screen, nothing needs scrolling sideways."""
+    from playwright.sync_api import sync_playwright
+
+    screenshot = ROOT / "docs" / "screenshots" / f"quality-tab-{view}-1280.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--headless",
+            ],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            # The UI keeps the DAG page's left panel choice (grid or graph) in local storage.
+            context.add_init_script(
+                f"window.localStorage.setItem('default_dag_view', JSON.stringify('{view}'))"
+            )
+            page = context.new_page()
+            page.goto(f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality")
+            page.wait_for_selector("input[name='username']", timeout=60_000)
+            page.fill("input[name='username']", "admin")
+            page.fill("input[name='password']", ADMIN_PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
+            frame_element = page.wait_for_selector("iframe", timeout=60_000)
+            frame = frame_element.content_frame()
+            assert frame is not None
+            frame.wait_for_selector("#reject-rows", timeout=60_000)
+            if view == "graph":  # the graph's canvas, not the grid's rows, is beside the tab
+                page.wait_for_selector(".react-flow", timeout=60_000)
+            page.wait_for_timeout(1000)  # let the panels settle before measuring
+            box = frame_element.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280
+            outer = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert outer[0] <= outer[1], f"the DAG page scrolls sideways: {outer}"
+            found = frame.evaluate(OVERFLOW_SCRIPT)
+            assert found["scrollWidth"] <= found["width"], found
+            assert found["outside"] == [] and found["scrolling"] == [], found
+            # Every column is there to read: as a column, or as a labelled line of its row.
+            for label in ("run", "day", "status", "discovered", "rejected", "loaded", "docs"):
+                assert frame.locator(f"#runs td[data-label='{label}']").first.is_visible(), label
+            assert frame.locator("#reject-rows td[data-label='message']").first.is_visible()
+            page.screenshot(path=str(screenshot))
+        finally:
+            browser.close()
+    assert screenshot.stat().st_size > 10_000

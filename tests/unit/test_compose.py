@@ -28,7 +28,7 @@ AIRFLOW_SERVICES = (
     "airflow-dag-processor",
     "airflow-triggerer",
 )
-LONG_RUNNING_SERVICES = ("postgres", *AIRFLOW_SERVICES)
+LONG_RUNNING_SERVICES = ("postgres", "statsd-exporter", *AIRFLOW_SERVICES)
 REQUIRED_SECRETS = frozenset(
     {
         "POSTGRES_PASSWORD",
@@ -170,6 +170,7 @@ def test_healthchecks_probe_what_each_component_serves(resolved: dict[str, Any])
     assert "http://localhost:8974/health" in probe("airflow-scheduler")
     assert "--job-type DagProcessorJob" in probe("airflow-dag-processor")
     assert "--job-type TriggererJob" in probe("airflow-triggerer")
+    assert "http://localhost:9102/metrics" in probe("statsd-exporter")
     # `$$` keeps ${HOSTNAME} for the container's shell instead of Compose interpolation.
     for name in ("airflow-dag-processor", "airflow-triggerer"):
         assert '--hostname "$${HOSTNAME}"' in probe(name)
@@ -211,6 +212,12 @@ def test_airflow_services_share_the_expected_settings(resolved: dict[str, Any]) 
         assert env["AIRFLOW_CONN_WIRE_WAREHOUSE"].startswith("postgresql+psycopg://")
         assert env["AIRFLOW_CONN_WIRE_WAREHOUSE"].endswith("@postgres:5432/warehouse")
         assert env["WIRE_WAREHOUSE_URL"] == env["AIRFLOW_CONN_WIRE_WAREHOUSE"]
+        # Airflow's metrics and the runs' counts go to the exporter (docs/metrics.md).
+        assert env["AIRFLOW__METRICS__STATSD_ON"] == "true"
+        assert (env["AIRFLOW__METRICS__STATSD_HOST"], env["AIRFLOW__METRICS__STATSD_PORT"]) == (
+            "statsd-exporter",
+            "9125",
+        )
     api_env = resolved["services"]["airflow-apiserver"]["environment"]
     assert api_env["AIRFLOW_ADMIN_PASSWORD"] == secrets["AIRFLOW_ADMIN_PASSWORD"]
 

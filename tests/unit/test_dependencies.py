@@ -22,6 +22,8 @@ IMPORTED_BY_NAME = (ROOT / "include" / "wire_ingest" / "airflow" / "executor.py"
 NOT_IMPORTED = {
     # SQLAlchemy loads it for postgresql+psycopg:// URLs (warehouse/engines.py sets that driver).
     "psycopg": "the PostgreSQL driver behind SQLAlchemy",
+    # Airflow's metrics client imports it when [metrics] statsd_on is set (airflow/metrics.py).
+    "statsd": "the StatsD client behind Airflow's metrics",
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wire_ingest import plan, settings, sources, steps
+from wire_ingest.airflow import metrics
 from wire_ingest.models import RunContext
 
 log = logging.getLogger(__name__)
@@ -135,13 +136,14 @@ def record_failed_run(context: Mapping[str, Any], source: sources.Source) -> Non
         # The failing step already recorded its rejects and the specific reason (e.g. the
         # outage that failed `fetch`): "task validate failed: task_failure" must not replace it.
         log.info("run %s already recorded as failed: %s", ctx.run_id, recorded)
-        return
-    steps.record_rejects_and_run(
-        ctx,
-        status="failed",
-        message=f"task {ti.task_id} failed: {context.get('exception') or context.get('reason')}",
-        dag_id=source.dag,
-    )
+    else:
+        steps.record_rejects_and_run(
+            ctx,
+            status="failed",
+            message=f"task {ti.task_id} failed: {context.get('exception') or context.get('reason')}",
+            dag_id=source.dag,
+        )
+    metrics.send_run_metrics(ctx)
 
 
 def recorded_failure(ctx: RunContext, *, since: Any = None) -> str:

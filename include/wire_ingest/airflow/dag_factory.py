@@ -173,11 +173,14 @@ def build_dag(source: Source) -> Any:
             """Upsert into `articles`; record rejects and the run's counts (the returned summary)."""
             from wire_ingest import steps
             from wire_ingest.airflow import context as airflow_context
+            from wire_ingest.airflow import metrics
 
             ctx = airflow_context.plan_of(discovered)
             summary = steps.load_step(
                 ctx, validated["path"], dry_run=bool((params or {}).get("dry_run"))
             )
+            if summary.get("status") != "dry_run":  # a dry run records no ingest_runs row
+                metrics.send_run_metrics(ctx)
             if outlet_events is not None:
                 outlet_events[ARTICLES_ASSET].extra = airflow_context.asset_extra(ctx, summary)
             return summary

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from wire_ingest import settings
 from wire_ingest.landing import safe_key
+from wire_ingest.warehouse import tables
 
 if TYPE_CHECKING:
     from wire_ingest.models import RunContext
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE = "run.json"  # what the run report reads next to the pages
-SITE_NAME = "wire_ingest_run"  # the GX Data Docs site, pointed at the folder of the run at hand
 VENDOR_FILES = (
     "bootstrap.min.css",
     "bootstrap-table.min.css",
@@ -52,6 +52,12 @@ _RESOURCE_ATTR = re.compile(
 )
 _TAG_WITH_URL = re.compile(r"<(?P<tag>link|script|img|iframe)\b[^>]*>", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<url>https?://[^"')]+)(?P=q)\s*\)""")
+# GX's page templates end every page with a newsletter footer (cloud-footer.j2, included without
+# a condition): the one element the offline rewrite removes besides CDN resources.
+_NEWSLETTER_FOOTER = re.compile(
+    r"<footer>(?:(?!</footer>).)*greatexpectations\.io/newsletter(?:(?!</footer>).)*</footer>\s*",
+    re.DOTALL,
+)
 _STATIC_LINK = re.compile(r"""(?P<attr>\b(?:href|src))=(?P<q>["'])(?:\./|(?:\.\./)+)static/""")
 
 
@@ -63,6 +69,12 @@ class DocsPage:
     suite_name: str
     path: str  # relative to the run's folder
     success: bool | None = None
+
+
+def docs_name(feed: str, target_day: dt.date | str) -> str:
+    """What a run's Data Docs are called (site title and data asset): `<feed> <day>`."""
+    day = target_day.isoformat() if isinstance(target_day, dt.date) else target_day
+    return f"{feed} {day}"
 
 
 def run_dir(run_id: str, *, root: Path | None = None) -> Path:
@@ -126,6 +138,7 @@ def make_offline(page: str, *, depth: int) -> str:
     page = _CSS_URL.sub("none", page)
     icons = f'<link rel="stylesheet" href="{to_static}vendor/wire-icons.css">'
     page = page.replace("</head>", f"{icons}\n</head>", 1)
+    page = _NEWSLETTER_FOOTER.sub("", page)
 
     return _STATIC_LINK.sub(lambda m: f"{m.group('attr')}={m.group('q')}{to_static}", page)
 
@@ -153,19 +166,24 @@ def ensure_static(root: Path, *, gx_static: Path) -> Path:
 def build_run_docs(
     run_id: str,
     *,
+    name: str,
     results: Mapping[Any, bool],
     summary: Mapping[str, Any],
+    counts: Mapping[str, int] | None = None,
     root: Path | None = None,
 ) -> Path:
     """GX builds the run's site (index, suite pages, result pages); returns the index's path.
 
-    results: the ValidationResultIdentifier of each of the run's checkpoint results -> success.
+    name: the site's title and each result's data asset (docs_name()). results: the
+    ValidationResultIdentifier of each of the run's checkpoint results -> success. counts: the
+    run's stage counts as the Data quality tab shows them, shown in each result's page.
     """
     from wire_ingest.quality import validation
 
     docs_root = root or settings.data_docs_dir()
     folder = run_dir(run_id, root=docs_root)
     context = validation.gx_context()
+    _label_results(context, results, name=name, counts=counts or {})
     # Any: GX's DataDocsSiteConfigTypedDict lacks show_how_to_buttons ("may be incomplete"),
     # the flag GX's own footer says to set to hide its tutorial footer and pop-up.
     site: Any = {
@@ -177,16 +195,21 @@ def build_run_docs(
             "base_directory": str(folder),
         },
     }
-    if SITE_NAME in context.list_data_docs_sites():
-        context.update_data_docs_site(SITE_NAME, site)
+    # The site is named after the run (its index reads "Data Docs | <feed> <day>"), so it exists
+    # only while this run's pages are built.
+    if name in context.list_data_docs_sites():
+        context.update_data_docs_site(name, site)
     else:
-        context.add_data_docs_site(SITE_NAME, site)
+        context.add_data_docs_site(name, site)
     suite_ids = {
         key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in results
     }
-    context.build_data_docs(
-        site_names=[SITE_NAME], resource_identifiers=[*suite_ids.values(), *results]
-    )
+    try:
+        context.build_data_docs(
+            site_names=[name], resource_identifiers=[*suite_ids.values(), *results]
+        )
+    finally:
+        context.delete_data_docs_site(name)
     # GX copies its 4 MB of static files (fonts, animated GIFs) into every site; the pages use
     # the copy shared by all runs instead (make_offline), so the run's own is dropped.
     ensure_static(docs_root, gx_static=folder / "static")
@@ -206,12 +229,28 @@ def build_run_docs(
         _make_page_offline(folder, path)
     record = {
         "run_id": run_id,
+        "name": name,
         "built_at": dt.datetime.now(dt.UTC).isoformat(),
         "pages": [dataclasses.asdict(page) for page in pages],
+        "counts": dict(counts or {}),
         **dict(summary),
     }
     (folder / SUMMARY_FILE).write_text(json.dumps(record, indent=1, sort_keys=True, default=str))
     return folder / "index.html"
+
+
+def _label_results(
+    context: Any, results: Mapping[Any, bool], *, name: str, counts: Mapping[str, int]
+) -> None:
+    """Name each stored result's data asset and add the run's counts to it, in the result's
+    `meta` (GX: "reserved for user-defined information"). GX's result page takes the asset's name
+    from `batch_kwargs`, else from the batch spec, which a DataFrame asset's batch lacks ("Data
+    asset: None"); it shows `batch_kwargs` as a table of its own, and the index lists the name."""
+    store = context.validation_results_store
+    for key in results:
+        stored = store.get(key)
+        stored.meta["batch_kwargs"] = {"data_asset_name": name, **counts}
+        store.set(key, stored)
 
 
 def _make_page_offline(folder: Path, relative: str) -> None:
@@ -228,27 +267,39 @@ def build_validation_docs(
     result: ValidationResult,
     check: BatchCheck,
     *,
+    counts: Mapping[str, int] | None = None,
     root: Path | None = None,
 ) -> Path | None:
-    """The validate step's Data Docs; a rendering problem is logged, never fails the run."""
-    if result.result_id is None:
-        return None  # an empty batch never reached GX: nothing to render for the rows
+    """The validate step's Data Docs, passed or failed; a rendering problem is logged, never
+    fails the run. counts: the run's counts as the Data quality tab shows them
+    (docs_counts())."""
+    outcomes = [o for o in (result, check) if o.result_id is not None]
+    if not outcomes:
+        return None  # nothing reached GX
     try:
         summary = {
             "target_day": ctx.target_day.isoformat(),
             "feed": ctx.feed,
             "rows": len(result.passed) + len(result.rejected),
             "passed": len(result.passed),
-            "rejected": len(result.rejected),
+            "rejected_rows": len(result.rejected),
             "batch_expectations": "met" if check.success else "failed",
             "batch_failures": list(check.failures),
         }
-        results = {
-            outcome.result_id: bool(outcome.suite_result.success)
-            for outcome in (result, check)
-            if outcome.result_id is not None
-        }
-        return build_run_docs(ctx.run_id, results=results, summary=summary, root=root)
+        results = {o.result_id: bool(o.suite_result.success) for o in outcomes}
+        return build_run_docs(
+            ctx.run_id,
+            name=docs_name(ctx.feed, ctx.target_day),
+            results=results,
+            summary=summary,
+            counts=counts,
+            root=root,
+        )
     except Exception:
         log.warning("data docs for run %s could not be built", ctx.run_id, exc_info=True)
         return None
+
+
+def docs_counts(run_counts: Mapping[Any, Any]) -> dict[str, int]:
+    """The counts of the Data quality tab's columns (tables.STAGE_COUNTS), by their labels."""
+    return {label: int(run_counts.get(column, 0)) for label, column in tables.STAGE_COUNTS}

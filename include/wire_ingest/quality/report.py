@@ -23,16 +23,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 URL_PREFIX = "/wire-quality"
-# The stages the report shows, in pipeline order, with the ingest_runs column holding each count.
-STAGE_COUNTS: tuple[tuple[str, str], ...] = (
-    ("discovered", "discovered"),
-    ("fetched", "fetched"),
-    ("not modified", "not_modified"),
-    ("parsed", "parsed"),
-    ("duplicates", "duplicates"),
-    ("rejected", "rejected"),
-    ("loaded", "loaded"),
-)
 REJECTS_PAGE_SIZE = 200
 
 
@@ -159,7 +149,7 @@ def _runs(
                     finished_at=values["finished_at"].isoformat()
                     if values["finished_at"]
                     else None,
-                    counts={label: int(values[column]) for label, column in STAGE_COUNTS},
+                    counts=data_docs.docs_counts(values),
                     message=values["message"] or "",
                     docs_path=index.relative_to(root).as_posix() if index.exists() else None,
                     site_health=values["site_health"],
@@ -171,10 +161,25 @@ def _runs(
 # ---------------------------------------------------------------- HTML
 
 
+# The tab sits beside the DAG's grid (about 940 px wide at a 1280 px window) or its graph (about
+# 340 px): long ids and URLs wrap, and below 1200 px each row of a wide table becomes a block of
+# labelled lines (`data-label`), so no column is cut off and nothing scrolls sideways.
+_STYLE = """body{font-size:.9rem} td,th{vertical-align:top} td{overflow-wrap:anywhere}
+code{white-space:normal;overflow-wrap:anywhere}
+@media (max-width:1199.98px){
+ table.stack thead{display:none}
+ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}
+ table.stack tr{border-top:2px solid #dee2e6;padding:.3rem 0}
+ table.stack td{border:0;padding:.1rem .3rem;text-align:left!important}
+ table.stack td.count{display:inline-block;margin-right:.6rem}
+ table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#6c757d}
+}"""
+
+
 def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = URL_PREFIX) -> str:
     """The report as one self-contained page (vendored Bootstrap, no CDN)."""
     e = html.escape
-    header = "".join(f"<th class='text-right'>{e(label)}</th>" for label, _ in STAGE_COUNTS)
+    header = "".join(f"<th class='text-right'>{e(label)}</th>" for label, _ in tables.STAGE_COUNTS)
     run_rows = []
     for run in report.runs:
         docs = (
@@ -184,18 +189,21 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
         )
         badge = "success" if run.status == "success" else "danger"
         counts = "".join(
-            f"<td class='text-right' data-count='{e(label)}'>{run.counts[label]}</td>"
-            for label, _ in STAGE_COUNTS
+            f"<td class='text-right count' data-label='{e(label)}' data-count='{e(label)}'>"
+            f"{run.counts[label]}</td>"
+            for label, _ in tables.STAGE_COUNTS
         )
         rejects_link = (
             f"{prefix}/dags/{quote(run.dag_id, safe='')}/runs/{quote(run.run_id, safe='')}"
             "/report#rejects"
         )
         run_rows.append(
-            f"<tr><td><a href='{e(rejects_link)}'><code>{e(run.run_id)}</code></a>"
+            f"<tr><td data-label='run'><a href='{e(rejects_link)}'><code>{e(run.run_id)}</code></a>"
             f"<div class='small text-muted'>{e(run.message[:300])}</div></td>"
-            f"<td>{e(run.target_day)}</td><td><span class='badge badge-{badge}'>{e(run.status)}"
-            f"</span></td>{counts}<td>{_health_cell(run.site_health)}</td><td>{docs}</td></tr>"
+            f"<td data-label='day'>{e(run.target_day)}</td><td data-label='status'>"
+            f"<span class='badge badge-{badge}'>{e(run.status)}</span></td>{counts}"
+            f"<td data-label='site health'>{_health_cell(run.site_health)}</td>"
+            f"<td data-label='docs'>{docs}</td></tr>"
         )
     top_rows = (
         "".join(
@@ -213,10 +221,13 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
             else ""
         )
         reject_rows.append(
-            f"<tr><td class='url'>{_url_cell(reject.url)}</td><td>{e(reject.stage)}</td>"
-            f"<td>{e(reject.reason)}</td><td class='small'>{e(', '.join(reject.failed))}</td>"
-            f"<td class='small'>{e(reject.message[:400])}</td><td><code class='small'>"
-            f"{e(reject.run_id)}</code></td><td>{raw}</td></tr>"
+            f"<tr><td class='url' data-label='url'>{_url_cell(reject.url)}</td>"
+            f"<td data-label='stage'>{e(reject.stage)}</td>"
+            f"<td data-label='reason'>{e(reject.reason)}</td>"
+            f"<td class='small' data-label='failed'>{e(', '.join(reject.failed))}</td>"
+            f"<td class='small' data-label='message'>{e(reject.message[:400])}</td>"
+            f"<td data-label='run'><code class='small'>{e(reject.run_id)}</code></td>"
+            f"<td>{raw}</td></tr>"
         )
     shown = (
         f"{len(report.rejects)} of {report.reject_count}"
@@ -226,24 +237,23 @@ def render_report(report: RunReport, *, title: str, dag_id: str, prefix: str = U
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <link rel="stylesheet" href="{e(prefix)}/static/vendor/bootstrap.min.css">
-<style>body{{font-size:.9rem}} td,th{{vertical-align:top}}
-td.url{{min-width:18rem;max-width:30rem;word-break:break-all}} code{{white-space:nowrap}}</style>
+<style>{_STYLE}</style>
 </head><body><div class="container-fluid my-3">
 <h1 class="h4">{e(title)}</h1>
 <h2 class="h5 mt-3">Runs</h2>
-<div class="table-responsive"><table class="table table-sm table-striped" id="runs">
+<table class="table table-sm table-striped stack" id="runs">
 <thead><tr><th>run</th><th>day</th><th>status</th>{header}<th>site health</th><th>docs</th>
 </tr></thead>
 <tbody>{"".join(run_rows) or "<tr><td colspan='12' class='text-muted'>no runs yet</td></tr>"}
-</tbody></table></div>
+</tbody></table>
 <h2 class="h5 mt-3">Top failed expectations</h2>
 <table class="table table-sm w-auto" id="top-failed"><thead><tr><th>expectation(column)</th>
 <th class="text-right">rejected rows</th></tr></thead><tbody>{top_rows}</tbody></table>
 <h2 class="h5 mt-3" id="rejects">Rejects ({shown})
 <a class="small" href="{e(prefix)}/dags/{e(quote(dag_id, safe=""))}/rejects.json{e(_query_of(report))}">JSON</a></h2>
-<div class="table-responsive"><table class="table table-sm" id="reject-rows"><thead><tr>
+<table class="table table-sm stack" id="reject-rows"><thead><tr>
 <th>url</th><th>stage</th><th>reason</th><th>failed</th><th>message</th><th>run</th><th></th>
-</tr></thead><tbody>{"".join(reject_rows)}</tbody></table></div>
+</tr></thead><tbody>{"".join(reject_rows)}</tbody></table>
 <p class="small text-muted">Replay rejects after a fix: <code>wire-ingest replay --from DAY
 --to DAY</code> (see docs/data-quality.md, "Replaying rejects").</p>
 </div></body></html>

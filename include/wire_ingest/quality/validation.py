@@ -375,9 +375,11 @@ def check_batch(
     max_reject_share: float,
     feed: str = FEED,
     day: DayRows | None = None,
+    run_id: str | None = None,
 ) -> BatchCheck:
     """Run the batch-level suite over the day: this run's validated batch plus what the day
-    already holds (`day`), one row per article, 1 = rejected."""
+    already holds (`day`), one row per article, 1 = rejected. run_id names the GX run when the
+    batch was empty (no rows' result to share its run with)."""
     import pandas as pd
 
     day = day or DayRows()
@@ -394,6 +396,7 @@ def check_batch(
         batch_suite_parameters(
             min_rows=min_rows, max_rows=max_rows, max_reject_share=max_reject_share
         ),
+        run_name=run_id,
         run=run,
     )
     failures: list[str] = []

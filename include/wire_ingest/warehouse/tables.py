@@ -24,6 +24,17 @@ RUN_COUNT_FIELDS: tuple[str, ...] = (
     "updated",
     "fallback",  # articles the generic extractor read because the adapter could not
 )
+# What operators see of a run's counts (the Data quality tab, its Data Docs), in pipeline order:
+# label -> RUN_COUNT_FIELDS column.
+STAGE_COUNTS: tuple[tuple[str, str], ...] = (
+    ("discovered", "discovered"),
+    ("fetched", "fetched"),
+    ("not modified", "not_modified"),
+    ("parsed", "parsed"),
+    ("duplicates", "duplicates"),
+    ("rejected", "rejected"),
+    ("loaded", "loaded"),
+)
 
 
 class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
