@@ -6,13 +6,16 @@ import os
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import Asset, AssetAlias, CronDataIntervalTimetable, Param, dag, task
 
 from wire_ingest.airflow import alerts
 from wire_ingest.sources import Source
 
 # Lineage: the UI's Assets view shows which runs updated the warehouse's articles table.
 ARTICLES_ASSET = Asset(name="wire_warehouse.articles", uri="warehouse://wire_warehouse/articles")
+# The load task's outlet: an alias, so a run emits the articles event only when it wrote (a dry
+# run changes nothing and emits none; a static Asset outlet emits on every success).
+ARTICLES_UPDATES = AssetAlias(name="wire_warehouse.articles.updates")
 
 DOC = """
 Fetches one day of the source's wire copy, keeps every raw page in the landing area (gzipped
@@ -166,7 +169,7 @@ def build_dag(source: Source) -> Any:
 
             return steps.validate_step(airflow_context.plan_of(discovered), deduped["path"])
 
-        @task(outlets=[ARTICLES_ASSET])
+        @task(outlets=[ARTICLES_UPDATES])
         def load(
             discovered: Any, validated: Any, params: dict | None = None, outlet_events: Any = None
         ) -> dict:
@@ -175,11 +178,12 @@ def build_dag(source: Source) -> Any:
             from wire_ingest.airflow import context as airflow_context
 
             ctx = airflow_context.plan_of(discovered)
-            summary = steps.load_step(
-                ctx, validated["path"], dry_run=bool((params or {}).get("dry_run"))
-            )
-            if outlet_events is not None:
-                outlet_events[ARTICLES_ASSET].extra = airflow_context.asset_extra(ctx, summary)
+            dry_run = bool((params or {}).get("dry_run"))
+            summary = steps.load_step(ctx, validated["path"], dry_run=dry_run)
+            if outlet_events is not None and not dry_run:
+                outlet_events[ARTICLES_UPDATES].add(
+                    ARTICLES_ASSET, extra=airflow_context.asset_extra(ctx, summary)
+                )
             return summary
 
         discovered = discover()
