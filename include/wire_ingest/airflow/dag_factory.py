@@ -28,7 +28,8 @@ fail are kept in `article_rejects` with the reason; each run writes its counts t
 
 **Which day a run covers** (the source's time zone): a scheduled run covers the day that has just
 ended; a backfill from D1 to D2 creates one run per day; a manual run covers its logical date, or
-the `day` param when given.
+the `day` param when given. Each run's note names its day (`day YYYY-MM-DD (feed, zone)`); only
+the scheduled run of a day has a load deadline.
 
 **Settings**: Variables `{base_url_variable}` (site root, default `{base_url}`) and
 `{listing_path_variable}` (listing path, default `{listing_path}`), connection `wire_warehouse`.
