@@ -8,7 +8,7 @@ BENCH_VENV ?= .venv-bench
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install demo test test-fast lint format site bench bench-quick backfill airflow airflow-stop up down lock clean
+.PHONY: help install demo test test-fast lint format site bench bench-quick backfill trigger airflow airflow-stop up down lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,8 +44,8 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-site: install  ## serve the local wire site on 127.0.0.1:8765 (Ctrl-C stops it)
-	$(BIN)/wiresim --port 8765
+site: install  ## serve the local wire site on 127.0.0.1:8765, the last 7 days and today (Ctrl-C stops it)
+	$(BIN)/wiresim --port 8765 --recent 7
 
 # newspaper4k (a benchmark peer) needs python-dateutil 2.x, which Airflow forbids: its own venv.
 $(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt
@@ -64,14 +64,17 @@ lock:  ## re-pin requirements.txt from pyproject.toml, requirements-dev.txt from
 	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
-airflow: install  ## scheduler, dag-processor, triggerer, api-server in the background (logs in .airflow/logs)
-	VENV=$(VENV) bash scripts/airflow-services.sh start
+airflow: install  ## scheduler, dag-processor, triggerer, api-server in the background (logs in .airflow/logs); PROFILE=local: with the local wire site
+	VENV=$(VENV) PROFILE=$(PROFILE) bash scripts/airflow-services.sh start
 
 airflow-stop:  ## stop what `make airflow` started
 	VENV=$(VENV) bash scripts/airflow-services.sh stop
 
 backfill: install  ## one run per Beijing day: make backfill FROM=2024-06-01 TO=2024-06-07
 	VENV=$(VENV) bash scripts/backfill.sh "$(FROM)" "$(TO)"
+
+trigger: install  ## a manual run of one Beijing day, its id naming the day: make trigger DAY=2024-06-03 [DRY_RUN=1]
+	VENV=$(VENV) DRY_RUN=$(DRY_RUN) MAX_PAGES=$(MAX_PAGES) bash scripts/trigger.sh "$(DAY)"
 
 up:  ## the full stack in containers (Airflow 3 + PostgreSQL); needs .env (see .env.example)
 	@test -f .env || { echo "cp .env.example .env and fill in the secrets first" >&2; exit 1; }

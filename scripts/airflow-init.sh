@@ -9,6 +9,16 @@ VENV="${VENV:-$ROOT/.venv}"
 pools="$AIRFLOW_HOME/pools.json"
 "$VENV/bin/python" -m wire_ingest.sources pools >"$pools"
 "$VENV/bin/airflow" pools import "$pools" >/dev/null
+# A profile's Variables (PROFILE=local: config/local.env's LOCAL_VARIABLES), set in the metadata
+# database: the UI shows them and a later change there takes effect (an AIRFLOW_VAR_* would win).
+LOCAL_VARIABLES=()
+if [ -n "${PROFILE:-}" ]; then
+  # shellcheck source=../config/local.env
+  source "$ROOT/config/$PROFILE.env"
+fi
+for assignment in "${LOCAL_VARIABLES[@]}"; do
+  "$VENV/bin/airflow" variables set "${assignment%%=*}" "${assignment#*=}" >/dev/null
+done
 # AIRFLOW_CONN_WIRE_WAREHOUSE when set (a URI), else the embedded SQLite default
 "$VENV/bin/wire-ingest" migrate ${AIRFLOW_CONN_WIRE_WAREHOUSE:+--warehouse "$AIRFLOW_CONN_WIRE_WAREHOUSE"} >/dev/null
 echo "airflow home ready: $AIRFLOW_HOME"

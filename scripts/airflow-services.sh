@@ -2,6 +2,8 @@
 # `make airflow` / `make airflow-stop`: the scheduler, dag-processor, triggerer and api-server in
 # the background (the triggerer runs deferred work; without it the Home page shows it red).
 #   scripts/airflow-services.sh start|stop|status
+#   PROFILE=local (make airflow PROFILE=local): also serve the local wire site and point the DAG at
+#   it, without the rate limit (config/local.env)
 # Logs: $AIRFLOW_HOME/logs/<service>.log (.airflow/logs/), pid files: $AIRFLOW_HOME/run/<service>.pid.
 set -euo pipefail
 source "$(dirname "$0")/airflow-env.sh"
@@ -12,6 +14,13 @@ HOST="${AIRFLOW_HOST:-127.0.0.1}"
 LOG_DIR="$AIRFLOW_HOME/logs"
 PID_DIR="$AIRFLOW_HOME/run"
 SERVICES=(scheduler dag-processor triggerer api-server)
+PROFILE="${PROFILE:-}"
+if [ -n "$PROFILE" ]; then
+  [ -f "$ROOT/config/$PROFILE.env" ] || { echo "no profile $PROFILE (config/$PROFILE.env)" >&2; exit 2; }
+  # shellcheck source=../config/local.env
+  source "$ROOT/config/$PROFILE.env"
+  export PROFILE
+fi
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$PORT/execution/}"
 HEALTH_URL="http://127.0.0.1:$PORT/api/v2/monitor/health"
@@ -26,9 +35,20 @@ parts = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 sys.exit(0 if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else 1)' 2>/dev/null
 }
 
+start_site() {
+  if alive wiresim; then echo "wiresim already running (pid $(cat "$PID_DIR/wiresim.pid"))"; return 0; fi
+  setsid "$VENV/bin/wiresim" --port "$WIRESIM_PORT" --recent "$WIRESIM_DAYS" \
+    --ready-file "$PID_DIR/wiresim.url" >"$LOG_DIR/wiresim.log" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/wiresim.pid"
+  for _ in $(seq 1 60); do [ -s "$PID_DIR/wiresim.url" ] && break; sleep 0.5; done
+  [ -s "$PID_DIR/wiresim.url" ] || { echo "wiresim did not start; see $LOG_DIR/wiresim.log" >&2; return 1; }
+  echo "started wiresim (pid $(cat "$PID_DIR/wiresim.pid")): $(cat "$PID_DIR/wiresim.url")"
+}
+
 start() {
   mkdir -p "$LOG_DIR" "$PID_DIR"
   "$ROOT/scripts/airflow-init.sh" >/dev/null
+  if [ "$PROFILE" = local ]; then start_site; fi
   for service in "${SERVICES[@]}"; do
     if alive "$service"; then
       echo "$service already running (pid $(cat "$PID_DIR/$service.pid"))"
@@ -60,7 +80,7 @@ start() {
 }
 
 stop() {
-  for service in "${SERVICES[@]}"; do
+  for service in "${SERVICES[@]}" wiresim; do
     if alive "$service"; then
       pid="$(cat "$PID_DIR/$service.pid")"
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -76,7 +96,7 @@ stop() {
 }
 
 status() {
-  for service in "${SERVICES[@]}"; do
+  for service in "${SERVICES[@]}" wiresim; do
     if alive "$service"; then echo "$service: running (pid $(cat "$PID_DIR/$service.pid"))"
     else echo "$service: stopped"; fi
   done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 from wire_ingest import settings, sources, workfiles
 from wire_ingest.landing import safe_key
 from wire_ingest.models import RunContext
+
+log = logging.getLogger(__name__)
 
 
 def target_day_for(
@@ -35,6 +38,44 @@ def target_day_for(
     if run_after is not None:
         return run_after.astimezone(zone).date() - dt.timedelta(days=1)
     raise ValueError("a run needs a day param, a logical date or a run_after time")
+
+
+def run_target_day(
+    timezone: str,
+    *,
+    run_id: str,
+    run_type: Any,
+    day_param: Any,
+    logical_date: Any,
+    run_after: Any,
+) -> dt.date:
+    """The day a run covers, however it is looked at (its tasks, its alerts, its run note).
+
+    The `day` param, except in a backfill run: a backfill's runs each cover their own day, and a
+    `day` given in the backfill dialog would pin every run of the range to one day. Else the
+    logical date in the source's time zone (plan.target_day_for).
+    """
+    if day_param and str(getattr(run_type, "value", run_type)) == "backfill":
+        log.warning("backfill run %s: the day param %s is ignored", run_id, day_param)
+        day_param = None
+    return target_day_for(
+        timezone=timezone,
+        param_day=str(day_param) if day_param else None,
+        logical_date=_as_datetime(logical_date),
+        run_after=_as_datetime(run_after),
+    )
+
+
+def run_note(day: dt.date, source: sources.Source) -> str:
+    """The note the Airflow UI's Runs list and run page show for a run: the day it covers."""
+    return f"day {day.isoformat()} ({source.name}, {source.timezone})"
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A datetime from Airflow's context (a datetime) or its REST models (an ISO string)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def plan_run(

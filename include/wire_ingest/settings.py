@@ -46,6 +46,8 @@ class FetchSettings:
     max_listing_pages: int = 200
     max_fetch_runs: int = 5  # runs that may fail on a URL before it is given up
     obey_robots: bool = True  # honour robots.txt (turn off only for a site you run yourself)
+    # hosts asked without a rate limit: loopback names only (the local wire site), see below
+    unlimited_hosts: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls) -> FetchSettings:
@@ -62,7 +64,33 @@ class FetchSettings:
             max_listing_pages=int(_env("WIRE_MAX_LISTING_PAGES", "200")),
             max_fetch_runs=int(_env("WIRE_MAX_FETCH_RUNS", "5")),
             obey_robots=_env("WIRE_OBEY_ROBOTS", "1").lower() not in {"0", "false", "no"},
+            unlimited_hosts=loopback_hosts(_env("WIRE_UNLIMITED_HOSTS", "")),
         )
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+
+
+def loopback_hosts(listed: str) -> frozenset[str]:
+    """The hosts of a comma-separated WIRE_UNLIMITED_HOSTS, each a loopback name or address.
+
+    The rate limit may be switched off for a site on this machine only (the local wire site):
+    a list naming any other host is refused, so no setting can remove it for a real site.
+    """
+    import ipaddress
+
+    hosts = frozenset(h.strip().lower().strip("[]") for h in listed.split(",") if h.strip())
+    for host in hosts:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host in LOOPBACK_NAMES
+        if not loopback:
+            raise ValueError(
+                f"WIRE_UNLIMITED_HOSTS names {host!r}: only loopback hosts (127.0.0.1, ::1, "
+                "localhost) may be fetched without the rate limit"
+            )
+    return hosts
 
 
 def max_reject_share() -> float:

@@ -328,6 +328,11 @@ def enabled_sources(path: Path | None = None) -> list[Source]:
     return [s for _, s in sorted(load_sources(path).items()) if s.enabled]
 
 
+def source_of_dag(dag_id: str, path: Path | None = None) -> Source | None:
+    """The declared source whose DAG is `dag_id`, else None (a DAG of another project)."""
+    return next((s for s in load_sources(path).values() if s.dag == dag_id), None)
+
+
 def pools(path: Path | None = None) -> dict[str, dict[str, Any]]:
     """The Airflow pools the sources' DAGs use, in `airflow pools import` form: the one list
     `airflow-init.sh`, `make airflow` and the compose init create."""

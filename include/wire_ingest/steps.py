@@ -437,7 +437,11 @@ def check_site_health(ctx: RunContext) -> SiteHealth:
         from wire_ingest.airflow import alerts  # after the warning: Airflow sets up logging
 
         dag_id = sources.get_source(ctx.feed).dag
-        alerts.send(alerts.site_drift_alert(dag_id, ctx.run_id, text))
+        alerts.send(
+            alerts.site_drift_alert(
+                dag_id, ctx.run_id, text, feed=ctx.feed, target_day=ctx.target_day.isoformat()
+            )
+        )
     return health
 
 

@@ -133,6 +133,10 @@ def services_env(
     passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
     plugins = home / "plugins"  # our own services: no half-built UI plugin of another change
     plugins.mkdir(exist_ok=True)
+    # ...but the plugin the DAGs need: their deadline reference and the runs' day notes
+    runs_plugin = plugins / "wire_runs_plugin.py"
+    if not runs_plugin.exists():
+        runs_plugin.symlink_to(ROOT / "plugins" / "wire_runs_plugin.py")
     api_url = f"http://127.0.0.1:{port}"
     env.update(
         AIRFLOW_HOME=str(home),

@@ -131,21 +131,21 @@ def test_send_mails_the_alert_through_the_smtp_connection(
     assert "RuntimeError: the site is down" in html and alert.url in html
 
 
-def test_deadline_callback_skips_runs_created_after_their_deadline(
+def test_deadline_callback_alerts_with_the_runs_feed_and_day(
     alert_receiver: AlertReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The callback's context is the run as the REST API shows it: its dates name the day."""
     monkeypatch.setenv(alerts.WEBHOOK_URL_ENV, alert_receiver.url)
     before = len(alert_receiver.received)
     deadline = "2020-12-24T22:00:00+00:00"
-    late = {"dag_id": "wire_ingest", "dag_run_id": "scheduled__x", "run_type": "scheduled",
-            "queued_at": "2020-12-24T16:00:05+00:00", "state": "running"}  # fmt: skip
-    catch_up = {**late, "dag_run_id": "manual__y", "queued_at": "2026-01-01T00:00:00+00:00"}
-    backfill = {**late, "dag_run_id": "backfill__z", "run_type": "backfill"}
-    for run in (late, catch_up, backfill):
-        alerts.deadline_missed(context={"dag_run": run, "deadline": {"deadline_time": deadline}})
-    new = alert_receiver.received[before:]
-    assert [m["run_id"] for m in new] == ["scheduled__x"]
-    assert new[0]["kind"] == "deadline_missed" and deadline[:10] in new[0]["error"]
+    run = {"dag_id": "wire_ingest", "dag_run_id": "scheduled__2020-12-22T16:00:00+00:00",
+           "run_type": "scheduled", "logical_date": "2020-12-22T16:00:00Z",
+           "run_after": "2020-12-23T16:00:00Z", "conf": {}, "state": "running"}  # fmt: skip
+    alerts.deadline_missed(context={"dag_run": run, "deadline": {"deadline_time": deadline}})
+    (message,) = alert_receiver.received[before:]
+    assert message["kind"] == "deadline_missed" and deadline[:10] in message["error"]
+    assert (message["feed"], message["target_day"]) == ("china_org_cn", "2020-12-23")
+    assert "(feed china_org_cn, day 2020-12-23)" in message["text"]
 
 
 @pytest.mark.airflow
@@ -201,24 +201,28 @@ def test_a_failed_run_sends_exactly_one_alert(
 @pytest.mark.airflow
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_a_run_not_finished_by_its_deadline_alerts(
+def test_a_manual_run_of_a_past_day_has_no_deadline_and_no_alert(
     airflow_services: AirflowServices, alert_receiver: AlertReceiver
 ) -> None:
-    """The DAG's DeadlineAlert (logical date + 1 day + WIRE_LOAD_DEADLINE_HOUR h): a run that
-    cannot start (the DAG is paused) misses it a few seconds after it was created."""
+    """Only the scheduled run of the day that has just ended has a load deadline
+    (alerts.ScheduledDayDeadline): a manual run whose day's deadline passes while it cannot start
+    (the DAG is paused) gets none, so its page shows no "Deadline Missed" and nobody is alerted."""
     services = airflow_services
     services.set_paused(True)
     hours = alerts.load_deadline_hour()
-    logical = dt.datetime.now(dt.UTC) - dt.timedelta(days=1, hours=hours) + dt.timedelta(seconds=10)
+    logical = dt.datetime.now(dt.UTC) - dt.timedelta(days=1, hours=hours) + dt.timedelta(seconds=5)
     run_id = "deadline_test_run"
     services.post(
         "dags/wire_ingest/dagRuns", {"logical_date": logical.isoformat(), "dag_run_id": run_id}
     )
     try:
-        message = wait_for(alert_receiver, "deadline_missed", run_id)
+        time.sleep(25)  # the scheduler checks deadlines every few seconds
+        deadlines = services.api.get(
+            f"{services.base_url}/ui/dags/wire_ingest/dagRuns/{run_id}/deadlines", timeout=30
+        )
+        deadlines.raise_for_status()
     finally:
         services.api.delete(services.url(f"dags/wire_ingest/dagRuns/{run_id}"), timeout=30)
         services.set_paused(False)
-    assert message["task_id"] is None
-    assert message["url"] == f"{services.base_url}/dags/wire_ingest/runs/{run_id}"
-    assert "not loaded by" in message["error"] and "queued" in message["error"]
+    assert deadlines.json()["deadlines"] == []
+    assert not [m for m in alert_receiver.received if m["run_id"] == run_id]

@@ -158,6 +158,33 @@ def test_shared_limiter_spaces_reservations_per_host(schema: Engine) -> None:
     assert SharedRateLimiter(schema, 0).wait("a") == 0.0
 
 
+def test_loopback_hosts_listed_in_local_config_have_no_limit_other_hosts_keep_it(
+    schema: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WIRE_UNLIMITED_HOSTS (the local profile) lifts the limit for the loopback site only."""
+    monkeypatch.setenv("WIRE_UNLIMITED_HOSTS", "127.0.0.1, localhost")
+    settings = FetchSettings.from_env()
+    assert settings.unlimited_hosts == {"127.0.0.1", "localhost"}
+    now = [1000.0]
+    slept: list[float] = []
+    shared = SharedRateLimiter(
+        schema, 1, clock=lambda: now[0], sleep=slept.append, unlimited=settings.unlimited_hosts
+    )
+    local = RateLimiter(
+        1, clock=lambda: now[0], sleep=slept.append, unlimited=settings.unlimited_hosts
+    )
+    for limiter in (shared, local):
+        assert [limiter.wait("127.0.0.1") for _ in range(3)] == [0.0, 0.0, 0.0]
+        assert [limiter.wait("www.china.org.cn") for _ in range(2)] == [0.0, 1.0]
+    assert slept == [1.0, 1.0]
+    for other in ("www.china.org.cn", "10.0.0.5", "localhost.example.com", "0.0.0.0"):
+        monkeypatch.setenv("WIRE_UNLIMITED_HOSTS", f"127.0.0.1,{other}")
+        with pytest.raises(ValueError, match="only loopback hosts"):
+            FetchSettings.from_env()
+    monkeypatch.setenv("WIRE_UNLIMITED_HOSTS", "[::1],127.0.0.2")
+    assert FetchSettings.from_env().unlimited_hosts == {"::1", "127.0.0.2"}
+
+
 def test_shared_limiter_holds_across_threads(schema: Engine) -> None:
     """Eight threads with their own limiters (a frozen clock) reserve 40 distinct slots."""
     waits: list[float] = []

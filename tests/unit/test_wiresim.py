@@ -595,3 +595,14 @@ def test_copy_conventions_show_up_in_the_key(key: list[dict[str, Any]]) -> None:
     assert 0.05 <= sum(e["section"] == "china" for e in key) / len(key) <= 0.18
     templates = Counter(e["template"] for e in key)
     assert 0.35 <= templates["sidebar"] / len(key) <= 0.65
+
+
+def test_recent_window_always_holds_yesterday_in_beijing() -> None:
+    """`wiresim --recent N` (the local profile): the scheduled run's day is always served."""
+    from wiresim.server import recent_window
+
+    # 17:00 UTC is already the next day in Beijing (UTC+8)
+    late = dt.datetime(2026, 12, 2, 17, 0, tzinfo=dt.UTC)
+    assert recent_window(7, late) == (dt.date(2026, 11, 26), dt.date(2026, 12, 3))
+    start, end = recent_window(1)
+    assert end - start == dt.timedelta(days=1)

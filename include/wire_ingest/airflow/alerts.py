@@ -7,10 +7,11 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
+from airflow.sdk.definitions.deadline import BaseDeadlineReference
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +109,18 @@ def failure_alert(
 
 def _target_day(context: Mapping[str, Any], timezone: str) -> str | None:
     """The day the run covers, planned as `discover` plans it (its param, else its dates)."""
-    from wire_ingest import plan
+    from wire_ingest.plan import run_target_day
 
     params = context.get("params")
+    dag_run = context.get("dag_run")
     try:
-        return plan.target_day_for(
-            timezone=timezone,
-            param_day=params.get("day") if isinstance(params, Mapping) else None,
+        return run_target_day(
+            timezone,
+            run_id=str(context.get("run_id")),
+            run_type=getattr(dag_run, "run_type", None),
+            day_param=params.get("day") if isinstance(params, Mapping) else None,
             logical_date=context.get("logical_date"),
-            run_after=getattr(context.get("dag_run"), "run_after", None),
+            run_after=getattr(dag_run, "run_after", None),
         ).isoformat()
     except (ValueError, TypeError) as exc:  # no date to go by: the alert goes out without it
         log.warning("alert: no target day: %s", exc)
@@ -143,10 +147,12 @@ def run_subject(context: Mapping[str, Any]) -> tuple[str | None, str | None]:
 
 
 def deadline_alert(context: Mapping[str, Any]) -> Alert:
-    """The alert for a missed deadline, from the context Airflow gives a deadline callback."""
+    """The alert for a missed deadline, from the context Airflow gives a deadline callback (the
+    run as the REST API shows it: its type, conf and dates name the day it covers)."""
     run = context.get("dag_run") or {}
     deadline = context.get("deadline") or {}
     dag_id, run_id = str(run.get("dag_id")), str(run.get("dag_run_id") or run.get("run_id"))
+    feed, day = _subject_of_dag_run(dag_id, run)
     return Alert(
         kind="deadline_missed",
         dag_id=dag_id,
@@ -157,10 +163,38 @@ def deadline_alert(context: Mapping[str, Any]) -> Alert:
         ),
         url=run_url(dag_id, run_id),
         logical_date=_iso(run.get("logical_date")),
+        feed=feed,
+        target_day=day,
     )
 
 
-def site_drift_alert(dag_id: str, run_id: str, error: str) -> Alert:
+def _subject_of_dag_run(dag_id: str, run: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(feed, day) of a run given as the REST API's dict, from its DAG's declared source."""
+    from wire_ingest import sources
+    from wire_ingest.plan import run_target_day
+
+    source = sources.source_of_dag(dag_id)
+    if source is None:
+        return None, None
+    conf = run.get("conf") or {}
+    try:
+        day = run_target_day(
+            source.timezone,
+            run_id=str(run.get("dag_run_id") or run.get("run_id")),
+            run_type=run.get("run_type"),
+            day_param=conf.get("day") if isinstance(conf, Mapping) else None,
+            logical_date=run.get("logical_date"),
+            run_after=run.get("run_after"),
+        )
+    except (ValueError, TypeError) as exc:
+        log.warning("alert: no target day: %s", exc)
+        return source.name, None
+    return source.name, day.isoformat()
+
+
+def site_drift_alert(
+    dag_id: str, run_id: str, error: str, *, feed: str | None = None, target_day: str | None = None
+) -> Alert:
     """The warning of a run that loads but shows a changed site (quality.site_health)."""
     return Alert(
         kind="site_drift",
@@ -169,6 +203,8 @@ def site_drift_alert(dag_id: str, run_id: str, error: str) -> Alert:
         task_id=None,
         error=error[:2000],
         url=run_url(dag_id, run_id),
+        feed=feed,
+        target_day=target_day,
     )
 
 
@@ -235,28 +271,70 @@ class WireFailureNotifier(BaseNotifier):
 
 
 def deadline_missed(context: Mapping[str, Any] | None = None, **_: Any) -> None:
-    """Deadline callback (runs on the executor): alert, except for backfill runs of past days."""
-    context = context or {}
-    run = context.get("dag_run") or {}
-    deadline = _as_datetime((context.get("deadline") or {}).get("deadline_time"))
-    created = _as_datetime(run.get("queued_at") or run.get("run_after"))
-    if run.get("run_type") == "backfill" or (deadline and created and created >= deadline):
-        # A run started after its day's deadline (a backfill or catch-up of a past day) was
-        # never late: the deadline is for the daily run.
-        log.info("deadline passed before run %s was created: no alert", run.get("dag_run_id"))
-        return
-    send(deadline_alert(context))
+    """Deadline callback (runs on the executor): one alert. Only the scheduled run of the day that
+    has just ended has a deadline (ScheduledDayDeadline)."""
+    send(deadline_alert(context or {}))
 
 
-def _as_datetime(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+def deadline_base(
+    *, run_type: str, logical_date: dt.datetime | None, created: dt.datetime, interval: dt.timedelta
+) -> dt.datetime | None:
+    """What a run's load deadline counts from: the logical date of a scheduled run created before
+    its deadline, else None (no deadline). A backfill, a manual run or a scheduled run of a past
+    day (the first one after unpausing) was never late, so it shows no "Deadline Missed"."""
+    if run_type != "scheduled" or logical_date is None:
+        return None
+    if created >= logical_date + interval:
+        return None
+    return logical_date
+
+
+@dataclass
+class ScheduledDayDeadline(BaseDeadlineReference):
+    """Deadline reference: deadline_base() of the run (registered by plugins/wire_runs_plugin.py;
+    the scheduler evaluates it when it creates a run)."""
+
+    hours: int = DEFAULT_DEADLINE_HOUR  # the load_deadline interval's hours after the day
+
+    required_kwargs: ClassVar[set[str]] = {"dag_id", "run_id"}
+
+    def serialize_reference(self) -> dict[str, Any]:
+        return {
+            "reference_type": self.reference_name,
+            "hours": self.hours,
+            # kept when Airflow re-serializes its wrapper of a custom reference
+            "__class_path": f"{type(self).__module__}.{type(self).__qualname__}",
+        }
+
+    @classmethod
+    def deserialize_reference(cls, reference_data: dict[str, Any]) -> ScheduledDayDeadline:
+        return cls(hours=int(reference_data.get("hours", DEFAULT_DEADLINE_HOUR)))
+
+    def _evaluate_with(self, *, session: Any, **kwargs: Any) -> dt.datetime | None:
+        from airflow.models import DagRun
+        from sqlalchemy import select
+
+        run = session.scalar(
+            select(DagRun).where(
+                DagRun.dag_id == kwargs["dag_id"], DagRun.run_id == kwargs["run_id"]
+            )
+        )
+        if run is None:
             return None
-    return None
+        base = deadline_base(
+            run_type=str(getattr(run.run_type, "value", run.run_type)),
+            logical_date=run.logical_date,
+            created=dt.datetime.now(dt.UTC),
+            interval=deadline_interval(self.hours),
+        )
+        if base is None:
+            log.info("run %s: no load deadline (not the scheduled run of its day)", run.run_id)
+        return base
+
+
+def deadline_interval(hours: int) -> dt.timedelta:
+    """From the logical date (the day's 00:00 in the source's zone) to the deadline."""
+    return dt.timedelta(days=1, hours=hours)
 
 
 def _in_dags_test() -> bool:
@@ -270,7 +348,8 @@ def load_deadline_hour() -> int:
 
 
 def load_deadline() -> Any:
-    """DeadlineAlert: a run must finish by `WIRE_LOAD_DEADLINE_HOUR` (Beijing) the day after its day.
+    """DeadlineAlert: the scheduled run of a day must finish by `WIRE_LOAD_DEADLINE_HOUR` (Beijing)
+    the day after (ScheduledDayDeadline: other runs have no deadline).
 
     The logical date is the target day's 00:00 Beijing, so the deadline is one day plus that
     many hours later. None (no deadline) when `WIRE_LOAD_DEADLINE_HOUR=off`, and inside
@@ -282,11 +361,12 @@ def load_deadline() -> Any:
         return None
     # airflow.sdk exports these too, but its type stub does not list them yet
     from airflow.sdk.definitions.callback import SyncCallback
-    from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+    from airflow.sdk.definitions.deadline import DeadlineAlert
 
+    hours = load_deadline_hour()
     return DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-        interval=dt.timedelta(days=1, hours=load_deadline_hour()),
+        reference=ScheduledDayDeadline(hours=hours),
+        interval=deadline_interval(hours),
         callback=SyncCallback(f"{__name__}.deadline_missed"),
         name="day loaded",
     )

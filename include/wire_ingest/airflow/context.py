@@ -59,16 +59,11 @@ def plan_from_context(context: Mapping[str, Any], source: sources.Source) -> dic
 
     params = context.get("params") or {}
     dag_run = context.get("dag_run")
-    param_day = params.get("day") if isinstance(params, Mapping) else None
-    run_type = getattr(dag_run, "run_type", None)
-    if param_day and str(getattr(run_type, "value", run_type)) == "backfill":
-        # A backfill's runs each cover their own day: a `day` given in the backfill dialog
-        # would pin every run of the range to one day.
-        log.warning("backfill run %s: the day param %s is ignored", context["run_id"], param_day)
-        param_day = None
-    day = plan.target_day_for(
-        timezone=source.timezone,
-        param_day=param_day,
+    day = plan.run_target_day(
+        source.timezone,
+        run_id=str(context["run_id"]),
+        run_type=getattr(dag_run, "run_type", None),
+        day_param=params.get("day") if isinstance(params, Mapping) else None,
         logical_date=context.get("logical_date"),
         run_after=getattr(dag_run, "run_after", None),
     )
@@ -107,13 +102,12 @@ def plan_of(discovered: Mapping[str, Any]) -> RunContext:
 
 def asset_extra(ctx: RunContext, summary: Mapping[str, Any]) -> dict[str, Any]:
     """What the articles Asset event carries: the feed, the day and the run's counts, so the
-    Assets view says what a run changed without opening it."""
+    Assets view says what a run changed without opening it (a dry run emits no event)."""
     counts = {k: summary[k] for k in ("loaded", "inserted", "updated", "rejected") if k in summary}
     return {
         "feed": ctx.feed,
         "target_day": ctx.target_day.isoformat(),
         "run_id": ctx.run_id,
-        "dry_run": summary.get("status") == "dry_run",
         **counts,
     }
 

@@ -6,13 +6,16 @@ import os
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import Asset, AssetAlias, CronDataIntervalTimetable, Param, dag, task
 
 from wire_ingest.airflow import alerts
 from wire_ingest.sources import Source
 
 # Lineage: the UI's Assets view shows which runs updated the warehouse's articles table.
 ARTICLES_ASSET = Asset(name="wire_warehouse.articles", uri="warehouse://wire_warehouse/articles")
+# The load task's outlet: an alias, so a run emits the articles event only when it wrote (a dry
+# run changes nothing and emits none; a static Asset outlet emits on every success).
+ARTICLES_UPDATES = AssetAlias(name="wire_warehouse.articles.updates")
 
 DOC = """
 Fetches one day of the source's wire copy, keeps every raw page in the landing area (gzipped
@@ -25,7 +28,8 @@ fail are kept in `article_rejects` with the reason; each run writes its counts t
 
 **Which day a run covers** (the source's time zone): a scheduled run covers the day that has just
 ended; a backfill from D1 to D2 creates one run per day; a manual run covers its logical date, or
-the `day` param when given.
+the `day` param when given. Each run's note names its day (`day YYYY-MM-DD (feed, zone)`); only
+the scheduled run of a day has a load deadline.
 
 **Settings**: Variables `{base_url_variable}` (site root, default `{base_url}`) and
 `{listing_path_variable}` (listing path, default `{listing_path}`), connection `wire_warehouse`.
@@ -166,7 +170,7 @@ def build_dag(source: Source) -> Any:
 
             return steps.validate_step(airflow_context.plan_of(discovered), deduped["path"])
 
-        @task(outlets=[ARTICLES_ASSET])
+        @task(outlets=[ARTICLES_UPDATES])
         def load(
             discovered: Any, validated: Any, params: dict | None = None, outlet_events: Any = None
         ) -> dict:
@@ -176,13 +180,14 @@ def build_dag(source: Source) -> Any:
             from wire_ingest.airflow import metrics
 
             ctx = airflow_context.plan_of(discovered)
-            summary = steps.load_step(
-                ctx, validated["path"], dry_run=bool((params or {}).get("dry_run"))
-            )
-            if summary.get("status") != "dry_run":  # a dry run records no ingest_runs row
+            dry_run = bool((params or {}).get("dry_run"))
+            summary = steps.load_step(ctx, validated["path"], dry_run=dry_run)
+            if not dry_run:  # a dry run records no ingest_runs row and updates no data
                 metrics.send_run_metrics(ctx)
-            if outlet_events is not None:
-                outlet_events[ARTICLES_ASSET].extra = airflow_context.asset_extra(ctx, summary)
+                if outlet_events is not None:
+                    outlet_events[ARTICLES_UPDATES].add(
+                        ARTICLES_ASSET, extra=airflow_context.asset_extra(ctx, summary)
+                    )
             return summary
 
         discovered = discover()

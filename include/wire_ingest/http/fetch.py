@@ -283,7 +283,9 @@ def fetch_all(
     limiter: HostLimiter | None = None,
 ) -> list[FetchResult]:
     """Fetch every URL (one result each, in input order), landing bodies via `writer`."""
-    shared_limiter = limiter or RateLimiter(settings.max_requests_per_second)
+    shared_limiter = limiter or RateLimiter(
+        settings.max_requests_per_second, unlimited=settings.unlimited_hosts
+    )
     with make_session(settings) as session:
 
         def fetch_and_land(url: str) -> FetchResult:

@@ -30,11 +30,13 @@ class SharedRateLimiter:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        unlimited: frozenset[str] = frozenset(),
     ) -> None:
         if rate_per_second < 0:
             raise ValueError("rate_per_second must be >= 0")
         self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
         self._host_interval: dict[str, float] = {}  # slower hosts (robots.txt Crawl-delay)
+        self._unlimited = unlimited  # loopback hosts (settings.loopback_hosts): never waited for
         self._engine = engine
         self._clock = clock
         self._sleep = sleep
@@ -61,8 +63,8 @@ class SharedRateLimiter:
         return slot - now
 
     def wait(self, host: str) -> float:
-        if self.interval == 0 and host not in self._host_interval:  # off: a site we run ourselves
-            return 0.0
+        if host in self._unlimited or (self.interval == 0 and host not in self._host_interval):
+            return 0.0  # off: a site we run ourselves
         delay = self.reserve(host)
         if delay > 0:
             self._sleep(delay)
@@ -87,10 +89,12 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        unlimited: frozenset[str] = frozenset(),
     ) -> None:
         if rate_per_second < 0:
             raise ValueError("rate_per_second must be >= 0")
         self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self._unlimited = unlimited  # loopback hosts (settings.loopback_hosts): never waited for
         self._clock = clock
         self._sleep = sleep
         self._next_slot: dict[str, float] = {}
@@ -104,6 +108,8 @@ class RateLimiter:
 
     def wait(self, host: str) -> float:
         """Block until this host may be asked again; returns the seconds waited."""
+        if host in self._unlimited:
+            return 0.0
         with self._lock:  # reserve a slot under the lock, sleep outside it
             interval = max(self.interval, self._host_interval.get(host, 0.0))
             if interval == 0:
@@ -121,4 +127,6 @@ def host_limiter(engine: Engine, settings: FetchSettings) -> HostLimiter:
     """The per-host limiter every run shares through the warehouse (in-process when off)."""
     if settings.max_requests_per_second <= 0:
         return RateLimiter(0)
-    return SharedRateLimiter(engine, settings.max_requests_per_second)
+    return SharedRateLimiter(
+        engine, settings.max_requests_per_second, unlimited=settings.unlimited_hosts
+    )

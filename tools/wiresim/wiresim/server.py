@@ -234,6 +234,14 @@ def serve(
             ready_file.unlink(missing_ok=True)
 
 
+def recent_window(days: int, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """The `days` days before today and today, in Beijing dates (the wire's days)."""
+    from zoneinfo import ZoneInfo
+
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return today - dt.timedelta(days=days), today
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="wiresim",
@@ -243,6 +251,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2020, 12, 20))
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2020, 12, 26))
+    parser.add_argument(
+        "--recent",
+        type=int,
+        metavar="DAYS",
+        help="serve the DAYS days before today and today (Beijing dates, as of the start) "
+        "instead of --start..--end: yesterday is always there for a scheduled run",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-day", type=int, default=240)
     parser.add_argument(
@@ -263,6 +278,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """The `wiresim` command."""
     args = _parse_args(argv)
+    if args.recent is not None:
+        if args.recent < 1:
+            print("--recent needs at least 1 day (yesterday)", file=sys.stderr)
+            return 2
+        args.start, args.end = recent_window(args.recent)
     if args.end < args.start:
         print(f"--end {args.end} is before --start {args.start}", file=sys.stderr)
         return 2
