@@ -87,6 +87,7 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | _WEEKDAYS
 OrderKey = tuple[str, str, int, str]
 
 
+@lru_cache(maxsize=1 << 14)  # a pure function the dedupe asks several times per article
 def publication_order(published_at: str, canonical_url: str) -> OrderKey:
     """Sort key that puts the first-published copy first: `published_at` (in UTC), then the URL
     (page date, content id, the URL itself)."""
