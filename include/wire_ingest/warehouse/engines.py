@@ -118,11 +118,17 @@ def member_of(
         return
     if conn.dialect.name == "postgresql":
         # typed: psycopg sends it as an array of the column's type, so the index is used
-        array = sa.bindparam(None, list(values), type_=pg_dialect.ARRAY(column.type))
+        array = sa.bindparam(None, list(values), type_=_array_of(column.type))
         yield column == sa.any_(array)
         return
     for chunk in chunks(values):
         yield column.in_(chunk)
+
+
+def _array_of(element: Any) -> pg_dialect.ARRAY[Any]:
+    # strings without the column's length: a cast to varchar(n)[] would cut longer values
+    # silently (an id lookup could match a prefix, an insert would not fail as it should)
+    return pg_dialect.ARRAY(sa.Text() if isinstance(element, sa.String) else element)
 
 
 def insert_ignoring_conflicts(
@@ -137,7 +143,7 @@ def insert_ignoring_conflicts(
         return
     names = list(rows[0])
     arrays = [
-        sa.bindparam(None, [row[name] for row in rows], type_=pg_dialect.ARRAY(table.c[name].type))
+        sa.bindparam(None, [row[name] for row in rows], type_=_array_of(table.c[name].type))
         for name in names
     ]
     source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
