@@ -75,7 +75,9 @@ _INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
 
 def clean_text(text: str) -> str:
     """Collapse every run of whitespace (incl. no-break and ideographic spaces) to one space."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    if not text.isascii():  # an ASCII text has no invisible character: no per-character pass
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 # `PLACE, Mon. D (Xinhua) --` where PLACE is an upper-case city with optional ", Country" parts.
@@ -102,6 +104,11 @@ _HASH_TRANSLATION = str.maketrans(
 )
 
 
+# The ASCII characters the translation changes (the backtick): an ASCII text without them needs
+# no per-character pass.
+_HASH_ASCII = "".join(chr(code) for code in _HASH_TRANSLATION if code < 128)
+
+
 _DASH_RUN = re.compile(r"-{2,}")  # "--" and "—" are the same dash in different copies
 
 
@@ -112,8 +119,13 @@ _NORMALISED_DATELINE = re.compile(
 
 def normalise_body(body: str) -> str:
     """The body reduced to what makes two copies the same story (case, quotes, dashes, spacing)."""
-    text = unicodedata.normalize("NFKC", body).translate(_HASH_TRANSLATION)
-    text = " ".join(_DASH_RUN.sub("-", text).split())
+    if body.isascii() and not any(c in body for c in _HASH_ASCII):  # NFKC leaves ASCII as is
+        text = body
+    else:
+        text = unicodedata.normalize("NFKC", body).translate(_HASH_TRANSLATION)
+    if "--" in text:  # the substitution's scan costs more than this test
+        text = _DASH_RUN.sub("-", text)
+    text = " ".join(text.split())
     text = _NORMALISED_DATELINE.sub("", text, count=1)
     return strip_trailer(text).lower()
 

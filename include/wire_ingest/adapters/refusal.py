@@ -100,6 +100,8 @@ _ERROR_TITLE_SIGNS = frozenset(
         "503",
     ]
 )
+# Any sign word inside the lower-cased title: without one the title is no error message.
+_ERROR_SIGN_TEXT = re.compile("|".join(sorted(_ERROR_TITLE_SIGNS)))
 _SITE_IN_TITLE = re.compile(r"china\.org\.cn", re.IGNORECASE)
 # What an error, "removed" or "not found" page says in its text: always about the page itself
 # ("the page you requested", "this article has been removed"), never a bare "404" or "does not
@@ -129,6 +131,8 @@ MAX_DATE_GAP = dt.timedelta(days=1)
 
 
 def _is_error_title(title: str) -> bool:
+    if not _ERROR_SIGN_TEXT.search(title.lower()):  # cheap: a headline rarely holds one
+        return False
     words = re.findall(r"\w[\w']*", _SITE_IN_TITLE.sub(" ", title).lower())
     return (
         bool(words)
@@ -137,14 +141,24 @@ def _is_error_title(title: str) -> bool:
     )
 
 
+# Nothing but the site's name and punctuation (the name has no overlap with itself).
+_SITE_NAME_ONLY = re.compile(r"(?:\W|china\.org\.cn)*", re.IGNORECASE)
+
+
 def is_site_name_only(title: str) -> bool:
     """The title is the site's name and nothing else: a front or index page, no headline."""
-    return bool(title) and not re.search(r"\w", _SITE_IN_TITLE.sub(" ", title))
+    return bool(title) and _SITE_NAME_ONLY.fullmatch(title) is not None
+
+
+def short_text_words(text: str) -> int:
+    """The number of words of a text below SHORT_TEXT_WORDS, else SHORT_TEXT_WORDS or one more:
+    a long text is not split all the way."""
+    return len(text.split(None, SHORT_TEXT_WORDS))
 
 
 def soft_404_reason(title: str, body: str) -> str | None:
     """`soft_404` for an error, "removed" or "not found" page served as a page, else None."""
-    words = len(body.split())
+    words = short_text_words(body)
     if title and _is_error_title(title):
         return f"the title {title!r} is an error message"
     if words < SHORT_TEXT_WORDS and _ERROR_TEXT.search(f"{title}\n{body}"):
@@ -190,9 +204,11 @@ def check_article(article: Article, *, link_texts: Collection[str] = ()) -> Arti
     ):
         if not value:
             raise NotAnArticle(reason, f"the page's {what} could not be read")
-    paragraphs = article.body.split("\n\n") if article.body else []
     fallback = article.extraction != ADAPTER
-    why = listing_reason(paragraphs, link_texts) if fallback else None
+    why = None
+    if fallback:  # the listing check reads paragraphs: split them only when it runs
+        paragraphs = article.body.split("\n\n") if article.body else []
+        why = listing_reason(paragraphs, link_texts)
     if why is not None:
         raise NotAnArticle(LISTING, f"a listing, not an article: {why}")
     why = soft_404_reason(article.title, article.body)
@@ -211,7 +227,7 @@ def repeated_short_pages(articles: Sequence[Article]) -> dict[str, str]:
     MIN_REPEATED_URLS or more URLs: one notice or error template served at many article URLs."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for article in articles:
-        if article.dateline is None and len(article.body.split()) < SHORT_TEXT_WORDS:
+        if article.dateline is None and short_text_words(article.body) < SHORT_TEXT_WORDS:
             groups[(article.title, article.content_hash)].append(article.url)
     repeated: dict[str, str] = {}
     for (title, _hash), page_urls in groups.items():

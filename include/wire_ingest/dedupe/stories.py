@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,6 +87,7 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | _WEEKDAYS
 OrderKey = tuple[str, str, int, str]
 
 
+@lru_cache(maxsize=1 << 14)  # a pure function the dedupe asks several times per article
 def publication_order(published_at: str, canonical_url: str) -> OrderKey:
     """Sort key that puts the first-published copy first: `published_at` (in UTC), then the URL
     (page date, content id, the URL itself)."""
@@ -191,7 +192,8 @@ def shingle_set(words: Sequence[str], size: int = SHINGLE_WORDS) -> frozenset[st
         return frozenset()
     if len(words) <= size:
         return frozenset({" ".join(words)})
-    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    # the n-grams as n shifted views zipped together: one join per shingle, no slicing
+    return frozenset(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def story_text(title: str, body: str) -> list[str]:
@@ -201,7 +203,9 @@ def story_text(title: str, body: str) -> list[str]:
 
 def mask_figures(words: Iterable[str]) -> list[str]:
     """Every figure replaced by `#`: "12 killed" and "14 killed" read the same."""
-    return [_FIGURE.sub("#", word) for word in words]
+    # One substitution over the words joined by spaces: neither a word nor a figure has one.
+    text = " ".join(words)
+    return _FIGURE.sub("#", text).split(" ") if text else []
 
 
 def figures(words: Iterable[str]) -> frozenset[str]:
@@ -216,6 +220,7 @@ def figures(words: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=1 << 16)  # names recur across articles: each is cleaned once
 def _name(word: str) -> str:
     return word.lower().replace("\u2019", "'").removesuffix("'s").rstrip(".'-")
 
@@ -287,14 +292,13 @@ def _day_keys(
     """(band, bucket) stored under `day`, and the buckets looked up (the day before and after)."""
     if day is None:
         return [], []
-    stored = [
-        (band, _bucket(payload + day.isoformat().encode(), band)) for band, payload in payloads
-    ]
-    probes = [
-        _bucket(payload + (day + dt.timedelta(days=shift)).isoformat().encode(), band)
-        for band, payload in payloads
-        for shift in (-1, 0, 1)
-    ]
+    days = [(day + dt.timedelta(days=shift)).isoformat().encode() for shift in (-1, 0, 1)]
+    stored: list[tuple[int, int]] = []
+    probes: list[int] = []
+    for band, payload in payloads:
+        before, same, after = (_bucket(payload + when, band) for when in days)
+        stored.append((band, same))  # its own day's key is also one it looks up
+        probes.extend((before, same, after))
     return stored, probes
 
 
@@ -350,7 +354,9 @@ def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatu
         buckets.extend(bucket for _, bucket in stored)
         probes.extend(looked_up)
     version = headline_version(article.title)
-    names = entities("\n".join(paragraphs))
+    # A name never spans a line break: the text's names are the union of its paragraphs'.
+    paragraph_names = [entities(p) for p in paragraphs]
+    names = frozenset().union(*paragraph_names)
     lead_figures = figures(lead_words)
     return StoryFeatures(
         article_id=article.article_id,
@@ -364,8 +370,8 @@ def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatu
         figures=lead_figures,
         facts=lead_figures - _WEEKDAYS,
         topic=frozenset(w for w in headline if w[:ENTITY_STEM] not in names),
-        entities=entities(strip_headline_prefix(article.title) + "\n" + "\n".join(paragraphs)),
-        lead_entities=entities(paragraphs[0]) if paragraphs else frozenset(),
+        entities=entities(strip_headline_prefix(article.title)) | names,
+        lead_entities=paragraph_names[0] if paragraphs else frozenset(),
         headline=headline,
         version_label=is_version_label(version),
         city=(article.dateline or "").split(",")[0].strip().upper(),
@@ -376,7 +382,8 @@ def story_features(article: Article, *, with_buckets: bool = True) -> StoryFeatu
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)  # the union's size without building it
 
 
 def containment(a: frozenset[str], b: frozenset[str]) -> float:
@@ -407,9 +414,11 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
         return LinkDecision(
             "near_duplicate" if linked else "", similarity, {"digest": True, "jaccard": similarity}
         )
-    similarity = jaccard(a.shingles, b.shingles)
-    shorter, longer = sorted((a.shingles, b.shingles), key=len)
-    contained = len(shorter & longer) / len(shorter) if shorter else 0.0
+    # one intersection for both the resemblance and the containment of the shorter body
+    shared = len(a.shingles & b.shingles)
+    shorter = min(len(a.shingles), len(b.shingles))
+    similarity = shared / (len(a.shingles) + len(b.shingles) - shared) if shorter else 0.0
+    contained = shared / shorter if shorter else 0.0
     hours = (
         abs(a.published - b.published) / 3600
         if a.published is not None and b.published is not None
@@ -446,7 +455,7 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
         return LinkDecision("near_duplicate", similarity, signals)
     if template:
         return LinkDecision("", 0.0, signals)
-    if len(shorter) >= MIN_CONTAINED_SHINGLES and contained >= CONTAINED_SHARE:
+    if shorter >= MIN_CONTAINED_SHINGLES and contained >= CONTAINED_SHARE:
         return LinkDecision("contained", contained, signals)
     if not close_in_time:
         return LinkDecision("", 0.0, signals)
@@ -590,31 +599,31 @@ def _lookup_buckets(conn: Connection, buckets: Iterable[int]) -> dict[str, set[i
     """Stored article_id -> the given buckets it is in (indexed lookups by bucket)."""
     table = tables.article_lsh_buckets
     found: dict[str, set[int]] = defaultdict(set)
-    values = sorted(set(buckets))
-    for start in range(0, len(values), engines.IN_CHUNK):
-        chunk = values[start : start + engines.IN_CHUNK]
-        query = sa.select(table.c.article_id, table.c.bucket).where(table.c.bucket.in_(chunk))
+    for condition in engines.member_of(conn, table.c.bucket, sorted(set(buckets))):
+        query = sa.select(table.c.article_id, table.c.bucket).where(condition)
         for article_id, bucket in conn.execute(query):
             found[article_id].add(bucket)
     return found
 
 
-def _fetch_articles(conn: Connection, ids: Iterable[str]) -> list[Any]:
+_STORED_COLUMNS = (
+    "article_id",
+    "canonical_url",
+    "title",
+    "body",
+    "story_id",
+    "published_at",
+    "dateline",
+)
+
+
+def _fetch_articles(
+    conn: Connection, ids: Iterable[str], columns: Sequence[str] = _STORED_COLUMNS
+) -> list[Any]:
     a = tables.articles
-    columns = (
-        a.c.article_id,
-        a.c.canonical_url,
-        a.c.title,
-        a.c.body,
-        a.c.story_id,
-        a.c.published_at,
-        a.c.dateline,
-    )
     rows: list[Any] = []
-    values = sorted(set(ids))
-    for start in range(0, len(values), engines.IN_CHUNK):
-        chunk = values[start : start + engines.IN_CHUNK]
-        rows.extend(conn.execute(sa.select(*columns).where(a.c.article_id.in_(chunk))))
+    for condition in engines.member_of(conn, a.c.article_id, sorted(set(ids))):
+        rows.extend(conn.execute(sa.select(*(a.c[name] for name in columns)).where(condition)))
     return rows
 
 
@@ -649,7 +658,9 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
         story_ids = set(stored_story.values())
         roots = {
             r.article_id: publication_order(r.published_at, r.canonical_url)
-            for r in _fetch_articles(conn, story_ids)
+            for r in _fetch_articles(
+                conn, story_ids, ("article_id", "published_at", "canonical_url")
+            )
         }
     story_roots = {story_id: roots.get(story_id, ("", "", 0, story_id)) for story_id in story_ids}
     assigned, relabel, links = group_stories(batch, stored, stored_story, story_roots)
@@ -687,11 +698,9 @@ def record_stories(engine: engines.Bind, assignment: StoryAssignment) -> None:
         for link in assignment.links
     ]
     with engines.write_transaction(engine) as conn:
-        for start in range(0, len(loaded), engines.IN_CHUNK):
-            chunk = loaded[start : start + engines.IN_CHUNK]
-            conn.execute(sa.delete(table).where(table.c.article_id.in_(chunk)))
-        if rows:
-            conn.execute(engines.dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+        for condition in engines.member_of(conn, table.c.article_id, loaded):
+            conn.execute(sa.delete(table).where(condition))
+        engines.insert_ignoring_conflicts(conn, table, rows)
         if link_rows:
             insert = engines.dialect_insert(conn, links)
             conn.execute(

@@ -108,6 +108,49 @@ def dialect_insert(conn: Connection, table: sa.Table) -> Any:
     raise NotImplementedError(f"unsupported warehouse dialect: {conn.dialect.name}")
 
 
+def member_of(
+    conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """`column IN values` in as few conditions as the backend allows, one query each: a single
+    array parameter on PostgreSQL (`= ANY(...)`: the query text does not grow with the values),
+    IN (...) lists of IN_CHUNK values elsewhere. Nothing for no values."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        # typed: psycopg sends it as an array of the column's type, so the index is used
+        array = sa.bindparam(None, list(values), type_=_array_of(column.type))
+        yield column == sa.any_(array)
+        return
+    for chunk in chunks(values):
+        yield column.in_(chunk)
+
+
+def _array_of(element: Any) -> pg_dialect.ARRAY[Any]:
+    # strings without the column's length: a cast to varchar(n)[] would cut longer values
+    # silently (an id lookup could match a prefix, an insert would not fail as it should)
+    return pg_dialect.ARRAY(sa.Text() if isinstance(element, sa.String) else element)
+
+
+def insert_ignoring_conflicts(
+    conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows (all with the same keys), skipping those that conflict with a stored row:
+    one INSERT ... SELECT FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+        return
+    names = list(rows[0])
+    arrays = [
+        sa.bindparam(None, [row[name] for row in rows], type_=_array_of(table.c[name].type))
+        for name in names
+    ]
+    source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+    select = sa.select(*(source.c[name] for name in names))
+    conn.execute(pg_dialect.insert(table).from_select(names, select).on_conflict_do_nothing())
+
+
 def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

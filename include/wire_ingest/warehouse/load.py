@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from wire_ingest.models import Article, Rejection
 from wire_ingest.versions import headline_version
-from wire_ingest.warehouse.engines import Bind, chunks, dialect_insert, write_transaction
+from wire_ingest.warehouse.engines import Bind, dialect_insert, member_of, write_transaction
 from wire_ingest.warehouse.tables import (
     CONTENT_COLUMNS,
     UTC,
@@ -186,22 +186,17 @@ def _repoint_duplicates(conn: Connection, moves: Mapping[str, str | None]) -> No
     for article_id, target in sorted(moves.items(), key=lambda item: item[0]):
         by_target.setdefault(target, []).append(article_id)
     for target, ids in sorted(by_target.items(), key=lambda item: item[0] or ""):
-        for chunk in chunks(ids):
-            conn.execute(
-                sa.update(articles)
-                .where(articles.c.article_id.in_(chunk))
-                .values(duplicate_of=target)
-            )
+        for condition in member_of(conn, articles.c.article_id, ids):
+            conn.execute(sa.update(articles).where(condition).values(duplicate_of=target))
 
 
 def _delete_resolved_rejects(conn: Connection, loaded: Iterable[Article]) -> None:
     """Rejects hold what is still unresolved: a loaded article resolves its URLs' rejects."""
     urls = sorted({u for a in loaded for u in (a.url, a.canonical_url)})
     ids = sorted({a.article_id for a in loaded})
-    for chunk in chunks(urls):
-        conn.execute(sa.delete(article_rejects).where(article_rejects.c.url.in_(chunk)))
-    for chunk in chunks(ids):
-        conn.execute(sa.delete(article_rejects).where(article_rejects.c.article_id.in_(chunk)))
+    for column, values in ((article_rejects.c.url, urls), (article_rejects.c.article_id, ids)):
+        for condition in member_of(conn, column, values):
+            conn.execute(sa.delete(article_rejects).where(condition))
 
 
 def record_rejections(

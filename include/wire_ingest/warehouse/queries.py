@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wire_ingest.warehouse.engines import chunks
+from wire_ingest.warehouse.engines import member_of
 from wire_ingest.warehouse.load import IngestRun
 from wire_ingest.warehouse.tables import article_rejects, articles, fetch_state, ingest_runs
 
@@ -109,12 +109,12 @@ def known_articles(
             (articles.c.canonical_url, sorted(set(canonical_urls))),
             (articles.c.content_hash, sorted({h for h in content_hashes if h})),
         ):
-            for chunk in chunks(values):
-                _collect_known(conn, columns, column.in_(chunk), found)
+            for condition in member_of(conn, column, values):
+                _collect_known(conn, columns, condition, found)
         # The representatives the matches point at, so dedupe can tell a stale pointer.
         roots = sorted({k.duplicate_of for k in found.values() if k.duplicate_of} - set(found))
-        for chunk in chunks(roots):
-            _collect_known(conn, columns, articles.c.article_id.in_(chunk), found)
+        for condition in member_of(conn, articles.c.article_id, roots):
+            _collect_known(conn, columns, condition, found)
     return [found[article_id] for article_id in sorted(found)]
 
 
