@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class CeleryWorker:
+    """One `airflow celery worker` started as a host of its own: its hostname, folders and log."""
+
+    hostname: str
+    home: Path
+    data_dir: Path
+    log: Path
+
+
 @dataclass
 class AirflowServices:
     """Running services: where they listen, their environment, and a logged-in REST session."""
@@ -51,6 +61,7 @@ class AirflowServices:
     data_dir: Path
     warehouse_url: str
     api: requests.Session = field(default_factory=requests.Session)
+    workers: list[CeleryWorker] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/v2/{path.lstrip('/')}"
@@ -109,6 +120,10 @@ class AirflowServices:
             if path.exists():
                 lines = path.read_text(errors="replace").splitlines()[-tail:]
                 parts.append(f"--- {name} ---\n" + "\n".join(lines))
+        for worker in self.workers:
+            if worker.log.exists():
+                lines = worker.log.read_text(errors="replace").splitlines()[-tail:]
+                parts.append(f"--- worker {worker.hostname} ---\n" + "\n".join(lines))
         return "\n".join(parts)
 
 
@@ -138,8 +153,7 @@ def services_env(
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url,
         # psycopg 3 is async too (Airflow would otherwise derive an asyncpg URL)
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
-        # the project's executor (scripts/airflow-env.sh): tasks fork from a preloaded worker
-        AIRFLOW__CORE__EXECUTOR="wire_ingest.airflow.executor.PreloadedLocalExecutor",
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",  # scripts/airflow-env.sh's default
         AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.25",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
@@ -166,6 +180,73 @@ def services_env(
     )
     env.update(extra or {})
     return env
+
+
+def celery_env(*, broker_url: str, metadata_url: str, queue: str) -> dict[str, str]:
+    """CeleryExecutor settings for every service and worker: the broker, the result backend in the
+    metadata database, the project's worker hook, and a queue of this test session's own (others
+    may share the Redis database)."""
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata_url}",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "wire_ingest.airflow.celery_worker.CELERY_CONFIG",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+    }
+
+
+def _start_worker(
+    services: AirflowServices, workdir: Path, hostname: str, *, shared_data_dir: bool
+) -> tuple[CeleryWorker, subprocess.Popen[bytes]]:
+    """`airflow celery worker` as a host of its own: its own UTS namespace (so its hostname, which
+    Airflow records on each task instance), its own AIRFLOW_HOME (task logs) and WIRE_DATA_DIR;
+    only the network (Redis, PostgreSQL, the api-server, the wire site on loopback) is shared."""
+    home = workdir / hostname / "airflow-home"
+    data_dir = services.data_dir if shared_data_dir else workdir / hostname / "data"
+    home.mkdir(parents=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    worker = CeleryWorker(hostname=hostname, home=home, data_dir=data_dir, log=home / "worker.log")
+    env = {
+        **services.env,
+        "AIRFLOW_HOME": str(home),
+        "WIRE_DATA_DIR": str(data_dir),
+    }
+    queue = env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+    worker_cmd = [
+        str(VENV_BIN / "airflow"), "celery", "worker",
+        "--queues", queue, "--celery-hostname", hostname,
+        "--skip-serve-logs",  # its log server would listen on every interface; logs stay on disk
+    ]  # fmt: skip
+    # unshare --uts: a hostname of its own without touching the machine's (root, as in CI)
+    args = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, *worker_cmd]
+    with worker.log.open("wb") as log:
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=str(home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return worker, proc
+
+
+def _wait_workers_ready(services: AirflowServices, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Celery prints `celery@<hostname> ready.` once the worker consumes its queue."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in procs):
+            raise RuntimeError(f"a Celery worker exited early:\n{services.logs()}")
+        logs = [
+            w.log.read_text(errors="replace") if w.log.exists() else "" for w in services.workers
+        ]
+        if all(
+            f"{w.hostname} ready." in text for w, text in zip(services.workers, logs, strict=True)
+        ):
+            return
+        time.sleep(1)
+    raise RuntimeError(f"Celery workers not ready:\n{services.logs()}")
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -232,10 +313,15 @@ def running_airflow(
     warehouse_url: str,
     extra_env: Mapping[str, str] | None = None,
     fetch_pool_slots: int = FETCH_POOL_SLOTS,
+    celery_broker_url: str | None = None,
+    celery_workers: Sequence[str] = (),
+    shared_data_dir: bool = True,
 ) -> Iterator[AirflowServices]:
     """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
 
     `admin_url`: a SQLAlchemy URL of a PostgreSQL server where databases can be created.
+    With `celery_broker_url`: CeleryExecutor, and one worker per name in `celery_workers` (each its
+    own data folder unless `shared_data_dir`).
     """
     db_name = f"airflow_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -250,6 +336,15 @@ def running_airflow(
     home.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     port = free_port()
+    celery = (
+        celery_env(
+            broker_url=celery_broker_url,
+            metadata_url=metadata_url,
+            queue=f"wire_test_{uuid.uuid4().hex[:12]}",
+        )
+        if celery_broker_url
+        else {}
+    )
     env = services_env(
         home=home,
         metadata_url=metadata_url,
@@ -257,7 +352,7 @@ def running_airflow(
         data_dir=data_dir,
         base_url=base_url,
         warehouse_url=warehouse_url,
-        extra=extra_env,
+        extra={**celery, **(extra_env or {})},
     )
     services = AirflowServices(
         base_url=f"http://127.0.0.1:{port}",
@@ -298,9 +393,19 @@ def running_airflow(
                     start_new_session=True,  # one process group per service: stop the workers too
                 )
             )
+        worker_procs = []
+        for hostname in celery_workers:
+            worker, proc = _start_worker(
+                services, workdir, hostname, shared_data_dir=shared_data_dir
+            )
+            services.workers.append(worker)
+            worker_procs.append(proc)
+        procs.extend(worker_procs)
         _wait_healthy(services, procs)
         _login(services)
         _wait_for_dag(services, DAG_ID)
+        if worker_procs:
+            _wait_workers_ready(services, worker_procs)
         yield services
     finally:
         _stop(procs)
