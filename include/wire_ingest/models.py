@@ -101,7 +101,7 @@ class RunContext:
     feed: str
     base_url: str
     warehouse_url: str
-    work_dir: str  # local folder for this run's stage files
+    work_url: str  # the run's stage files in the landing store (workfiles), never a local disk
     landing_url: str  # root of the raw landing area (file://... or s3://...)
 
 

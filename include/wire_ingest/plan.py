@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wire_ingest import settings, sources
+from wire_ingest import settings, sources, workfiles
 from wire_ingest.landing import safe_key
 from wire_ingest.models import RunContext
 
@@ -46,21 +46,19 @@ def plan_run(
     warehouse_url: str | None = None,
     landing_url: str | None = None,
 ) -> RunContext:
-    """Fix everything a run needs, and make its work folder."""
-    work_dir = settings.data_dir() / "work" / feed / target_day.isoformat() / safe_key(run_id)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    started = work_dir / "started_at"
-    if not started.exists():  # kept across task retries: the run started when it was first planned
-        started.write_text(dt.datetime.now(dt.UTC).isoformat())
-    return RunContext(
+    """Fix everything a run needs, and note when it started (in its work area of the store)."""
+    landing_root = (landing_url or settings.default_landing_url()).rstrip("/")
+    ctx = RunContext(
         run_id=run_id,
         target_day=target_day,
         feed=feed,
         base_url=(base_url or sources.get_source(feed).base_url).rstrip("/"),
         warehouse_url=warehouse_url or settings.default_warehouse_url(),
-        work_dir=str(work_dir),
-        landing_url=(landing_url or settings.default_landing_url()).rstrip("/"),
+        work_url=workfiles.work_url_for(landing_root, feed, target_day, safe_key(run_id)),
+        landing_url=landing_root,
     )
+    workfiles.mark_started(ctx)
+    return ctx
 
 
 def context_to_dict(ctx: RunContext) -> dict[str, str]:

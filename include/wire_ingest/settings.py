@@ -18,7 +18,7 @@ def _env(name: str, default: str) -> str:
 
 
 def data_dir() -> Path:
-    """Root for the SQLite warehouse, the landing area and run work files."""
+    """Root for the SQLite warehouse, the landing area (raw pages and run work files, unless WIRE_LANDING_URL points elsewhere)."""
     return Path(_env("WIRE_DATA_DIR", str(Path.cwd() / "data"))).resolve()
 
 

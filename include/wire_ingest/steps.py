@@ -1,4 +1,4 @@
-"""The run's stages as plain functions over a work folder: what the DAG's tasks (and the CLI) call."""
+"""The run's stages as plain functions over its work area in the store: what the DAG's tasks (and the CLI) call."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from wire_ingest import settings, sources
+from wire_ingest import settings, sources, workfiles
 from wire_ingest.landing import Kind, LandedPage, safe_key
 from wire_ingest.models import Article, FetchResult, ListingItem, Rejection, RunContext
 from wire_ingest.workfiles import (
@@ -191,7 +191,7 @@ def fetch_step(
                     session=session,
                     settings=fs,
                     limiter=limiter,
-                    cache_dir=work_path(ctx, "robots"),
+                    cache_url=work_path(ctx, "robots"),
                 )
 
             def fetch_round(round_urls: list[str], part: str = "") -> tuple[list[Any], str]:
@@ -427,13 +427,13 @@ def check_site_health(ctx: RunContext) -> SiteHealth:
         ctx.warehouse_url, ctx.feed, exclude_run=ctx.run_id
     )
     health = site_health.assess(load_counts(ctx), baseline_fallback=baseline, trailing=trailing)
-    work_path(ctx, "site_health.json").write_text(json.dumps(health.to_dict()))
+    workfiles.write_text(work_path(ctx, "site_health.json"), json.dumps(health.to_dict()))
     notes = work_path(ctx, "notes.txt")  # goes into the run's ingest_runs.message
-    notes.unlink(missing_ok=True)  # a retried task says only what holds now
+    workfiles.remove(notes)  # a retried task says only what holds now
     if health.signals:
         text = "; ".join(str(signal) for signal in health.signals)
         log.warning("parse: %s", text)
-        notes.write_text(text)
+        workfiles.write_text(notes, text)
         from wire_ingest.airflow import alerts  # after the warning: Airflow sets up logging
 
         dag_id = sources.get_source(ctx.feed).dag
@@ -573,12 +573,12 @@ def load_step(
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = exact.dedupe_with_warehouse(engine, validated)
-        fetched = work_path(ctx, "fetched.jsonl")
-        done = (  # what the run fetched may be asked conditionally once the run is loaded
-            [r["url"] for r in read_jsonl(fetched) if r["ok"] and r["status"] == 200]
-            if fetched.exists()
-            else []
-        )
+        fetched = workfiles.read_text(work_path(ctx, "fetched.jsonl")) or ""
+        done = [  # what the run fetched may be asked conditionally once the run is loaded
+            row["url"]
+            for row in map(json.loads, fetched.splitlines())
+            if row["ok"] and row["status"] == 200
+        ]
         # One transaction for the rows and everything derived from them (the story index, the
         # fetch state "done" that makes later runs ask conditionally, the rejects and the run's
         # row): a crash leaves all or nothing, so a re-run answered 304 never misses a part.
@@ -641,7 +641,7 @@ def record_rejects_and_run(
     rejections = all_rejects(ctx)
     counts = load_counts(ctx)
     counts["rejected"] = len(rejections)
-    health = work_path(ctx, "site_health.json")  # written by the parse step
+    health = workfiles.read_text(work_path(ctx, "site_health.json"))  # from the parse step
     load.record_rejections(bind, rejections, run_id=ctx.run_id, target_day=ctx.target_day)
     run = load.IngestRun(
         run_id=ctx.run_id,
@@ -652,7 +652,7 @@ def record_rejects_and_run(
         started_at=started_at(ctx),
         finished_at=dt.datetime.now(dt.UTC),
         message="; ".join(m for m in (message, run_notes(ctx)) if m),
-        site_health=json.loads(health.read_text()) if health.exists() else None,
+        site_health=json.loads(health) if health else None,
         **{k: counts.get(k, 0) for k in tables.RUN_COUNT_FIELDS},
     )
     load.record_run(bind, run)

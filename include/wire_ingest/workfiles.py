@@ -1,46 +1,95 @@
-"""A run's stage files in its work folder: rows between stages, counts, rejects, notes."""
+"""A run's stage files in the landing store: rows between stages, counts, rejects, notes.
+
+Tasks of one run may run on different workers that share no disk, so every file a later task
+reads lives under the run's work URL in the landing store (a local folder on one machine,
+`s3://...` or any fsspec location in production), never on a worker's own disk.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
+
+import fsspec
+from fsspec.core import url_to_fs
 
 from wire_ingest.models import Rejection, RunContext
 
 
-def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
+def work_url_for(landing_url: str, feed: str, day: dt.date, run_key: str) -> str:
+    """`{landing_url}/work/source={feed}/date={day}/run={run_key}`: beside the raw pages."""
+    return f"{landing_url.rstrip('/')}/work/source={feed}/date={day.isoformat()}/run={run_key}"
+
+
+def work_path(ctx: RunContext, name: str) -> str:
+    """The URL of one of the run's stage files."""
+    return f"{ctx.work_url}/{name}"
+
+
+def write_text(url: str, text: str) -> None:
+    """Write a whole file; a killed writer never leaves it half-written under its real name."""
+    fs, path = url_to_fs(url)
+    fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with fs.open(tmp, "w", encoding="utf-8") as out:
+        out.write(text)
+    fs.mv(tmp, path)
+
+
+def read_text(url: str) -> str | None:
+    """A file's text, or None when it does not exist."""
+    fs, path = url_to_fs(url)
+    try:
+        with fs.open(path, "r", encoding="utf-8") as src:
+            return str(src.read())
+    except FileNotFoundError:
+        return None
+
+
+def remove(url: str) -> None:
+    fs, path = url_to_fs(url)
+    if fs.exists(path):
+        fs.rm(path)
+
+
+def write_jsonl(url: str, rows: Iterable[Mapping[str, Any]]) -> int:
+    fs, path = url_to_fs(url)
+    fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
     count = 0
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
+    with fs.open(tmp, "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    tmp.replace(path)  # a killed task never leaves a half-written stage file under its real name
+    fs.mv(tmp, path)  # a killed task never leaves a half-written stage file under its real name
     return count
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    with Path(path).open(encoding="utf-8") as src:
+def read_jsonl(url: str) -> Iterator[dict[str, Any]]:
+    with fsspec.open(url, "r", encoding="utf-8") as src:
         for line in src:
             if line.strip():
                 yield json.loads(line)
 
 
-def work_path(ctx: RunContext, name: str) -> Path:
-    return Path(ctx.work_dir) / name
+def _stage_files(ctx: RunContext, pattern: str) -> list[str]:
+    """URLs of the run's stage files matching a glob pattern, sorted by name."""
+    fs, directory = url_to_fs(ctx.work_url)
+    names = sorted(p.rsplit("/", 1)[-1] for p in fs.glob(f"{directory.rstrip('/')}/{pattern}"))
+    return [work_path(ctx, name) for name in names]
 
 
 def save_counts(ctx: RunContext, stage: str, counts: Mapping[str, int]) -> None:
-    work_path(ctx, f"counts-{stage}.json").write_text(json.dumps(dict(counts), sort_keys=True))
+    write_text(work_path(ctx, f"counts-{stage}.json"), json.dumps(dict(counts), sort_keys=True))
 
 
 def load_counts(ctx: RunContext) -> dict[str, int]:
     merged: dict[str, int] = {}
-    for path in sorted(Path(ctx.work_dir).glob("counts-*.json")):
-        merged.update(json.loads(path.read_text()))
+    for url in _stage_files(ctx, "counts-*.json"):
+        merged.update(json.loads(read_text(url) or "{}"))
     return merged
 
 
@@ -50,19 +99,25 @@ def save_rejects(ctx: RunContext, stage: str, rejections: Iterable[Rejection]) -
 
 def all_rejects(ctx: RunContext) -> list[Rejection]:
     found: list[Rejection] = []
-    for path in sorted(Path(ctx.work_dir).glob("rejects-*.jsonl")):
-        found.extend(Rejection.from_dict(row) for row in read_jsonl(path))
+    for url in _stage_files(ctx, "rejects-*.jsonl"):
+        found.extend(Rejection.from_dict(row) for row in read_jsonl(url))
     return found
 
 
 def run_notes(ctx: RunContext) -> str:
     """What a stage wants the run's report to say (e.g. a jump in fallback extractions)."""
-    notes = work_path(ctx, "notes.txt")
-    return notes.read_text().strip() if notes.exists() else ""
+    return (read_text(work_path(ctx, "notes.txt")) or "").strip()
+
+
+def mark_started(ctx: RunContext) -> None:
+    """Record when the run started, once: task retries and later tasks keep the first time."""
+    url = work_path(ctx, "started_at")
+    if read_text(url) is None:
+        write_text(url, dt.datetime.now(dt.UTC).isoformat())
 
 
 def started_at(ctx: RunContext) -> dt.datetime:
-    started = Path(ctx.work_dir) / "started_at"
-    if started.exists():
-        return dt.datetime.fromisoformat(started.read_text().strip())
+    started = read_text(work_path(ctx, "started_at"))
+    if started:
+        return dt.datetime.fromisoformat(started.strip())
     return dt.datetime.now(dt.UTC)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import plan, steps
+from wire_ingest import plan, steps, workfiles
 from wire_ingest.settings import FetchSettings
 from wire_ingest.warehouse import engines, migrations, tables
 from wiresim.generate import Site
@@ -122,7 +122,7 @@ def listing_cost(
     for day in days:
         ctx = plan_for(site, tmp_path, warehouse_url, f"backfill-{day}", day)
         result = steps.discover_step(ctx, fetch_settings=FAST)
-        counts = json.loads((Path(ctx.work_dir) / "counts-discover.json").read_text())
+        counts = workfiles.load_counts(ctx)
         cost += counts["listing_pages"]
         found[day] = result["count"]
     return cost, found

@@ -67,7 +67,7 @@ def test_run_docs_are_real_gx_pages_that_render_offline(tmp_path: Path) -> None:
         feed="china_org_cn",
         base_url="http://www.china.org.cn",
         warehouse_url="sqlite://",
-        work_dir=str(tmp_path / "work"),
+        work_url=(tmp_path / "work").as_uri(),
         landing_url=(tmp_path / "landing").as_uri(),
     )
     index = data_docs.build_validation_docs(ctx, result, check, root=tmp_path / "docs")
@@ -118,7 +118,7 @@ def test_empty_batch_builds_no_docs(tmp_path: Path) -> None:
         feed="china_org_cn",
         base_url="http://www.china.org.cn",
         warehouse_url="sqlite://",
-        work_dir=str(tmp_path / "work"),
+        work_url=(tmp_path / "work").as_uri(),
         landing_url=(tmp_path / "landing").as_uri(),
     )
     check = validation.BatchCheck(failures=[], suite_name="b", statistics={})

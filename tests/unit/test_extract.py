@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 import sqlalchemy as sa
 
-from wire_ingest import cli, landing, plan, steps, urls
+from wire_ingest import cli, landing, plan, steps, urls, workfiles
 from wire_ingest.adapters import base, china_org_cn, generic
 from wire_ingest.models import Article
 from wire_ingest.quality import site_health
@@ -355,7 +355,7 @@ def test_a_run_whose_layout_broke_counts_and_reports_the_fallback(
     assert any("layout may have changed" in r.getMessage() for r in caplog.records)
     rows = [
         Article.from_dict(json.loads(line))
-        for line in Path(parsed["path"]).read_text().splitlines()
+        for line in (workfiles.read_text(parsed["path"]) or "").splitlines()
     ]
     assert sum(a.extraction == "fallback" for a in rows) == 10
     summary = steps.record_rejects_and_run(ctx, status="success")

@@ -118,7 +118,20 @@ def test_plan_run_round_trips_through_xcom(tmp_path, monkeypatch) -> None:  # ty
     assert ctx.base_url == "http://127.0.0.1:1"
     assert ctx.warehouse_url == f"sqlite:///{tmp_path / 'warehouse.db'}"
     assert ctx.landing_url == (tmp_path / "landing").as_uri()
-    assert (tmp_path / "work" / "china_org_cn" / "2020-12-23" / "scheduled__x").is_dir()
+    # the run's work area lives in the landing store, beside the raw pages (workers share no disk)
+    work = (
+        tmp_path
+        / "landing"
+        / "work"
+        / "source=china_org_cn"
+        / "date=2020-12-23"
+        / "run=scheduled__x"
+    )
+    assert (
+        ctx.work_url
+        == f"{ctx.landing_url}/work/source=china_org_cn/date=2020-12-23/run=scheduled__x"
+    )
+    assert (work / "started_at").is_file()
     assert plan.context_from_dict(plan.context_to_dict(ctx)) == ctx
 
 

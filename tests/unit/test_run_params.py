@@ -35,8 +35,8 @@ def test_max_pages_keeps_only_the_newest_pages(ctx) -> None:  # type: ignore[no-
     capped = steps.discover_step(ctx, fetch_settings=fast, max_pages=5)
     assert everything["count"] > 5
     assert capped["count"] == 5
-    first_lines = Path(everything["path"]).read_text().splitlines()[:5]
-    assert Path(capped["path"]).read_text().splitlines() == first_lines
+    first_lines = workfiles.read_text(everything["path"]).splitlines()[:5]
+    assert workfiles.read_text(capped["path"]).splitlines() == first_lines
 
 
 def test_dry_run_writes_nothing_to_the_warehouse(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -69,13 +69,13 @@ def test_parse_dedupe_step_is_parse_then_dedupe(ctx) -> None:  # type: ignore[no
     discovered = steps.discover_step(ctx, fetch_settings=fast)
     fetched = steps.fetch_step(ctx, discovered["path"], fetch_settings=fast)
     one_task = steps.parse_dedupe_step(ctx, fetched["path"])
-    one_task_rows = Path(one_task["path"]).read_text()
+    one_task_rows = workfiles.read_text(one_task["path"])
     parsed = steps.parse_step(ctx, fetched["path"])
     deduped = steps.dedupe_step(ctx, parsed["path"])
     assert one_task["path"] == deduped["path"] and one_task["parsed_path"] == parsed["path"]
     assert one_task["parsed"] == parsed["count"] == discovered["count"]
     assert one_task["count"] == deduped["count"] > 0
-    assert one_task_rows == Path(deduped["path"]).read_text()
+    assert one_task_rows == workfiles.read_text(deduped["path"])
     assert 0 < one_task["dedupe_seconds"] < one_task["step_seconds"]
     counts = workfiles.load_counts(ctx)
     assert counts["parsed"] == parsed["count"] and "duplicates" in counts

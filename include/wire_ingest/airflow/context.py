@@ -121,7 +121,7 @@ def record_failed_run(context: Mapping[str, Any], source: sources.Source) -> Non
     """A DAG's failure callback: write the run's rejects so far and its `failed` ingest_runs row.
 
     The plan is the one `discover` returned; when `discover` itself failed, it is made again from
-    the same context (same day, same work folder, so discover's rejects are kept too).
+    the same context (same day, same work area, so discover's rejects are kept too).
     """
     ti = context.get("ti")
     if ti is None:  # a callback without its run's context: nothing says which day failed

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -46,7 +45,7 @@ def discover_day(
     run_key: str,
     settings: FetchSettings,
     listing_paths: tuple[str, ...] | None = None,
-    robots_cache: Path | None = None,
+    robots_cache: str | None = None,
 ) -> DayDiscovery:
     """Walk each of the source's listings back to `day` (robots.txt and the shared per-host rate
     limit obeyed) and remember what was seen; a day an earlier walk saw whole needs no network.
@@ -74,7 +73,7 @@ def discover_day(
         LandingWriter(landing_url, source.name, day, "listing", run_key) as writer,
     ):
         robots = (
-            RobotsRules(session=session, settings=settings, limiter=limiter, cache_dir=robots_cache)
+            RobotsRules(session=session, settings=settings, limiter=limiter, cache_url=robots_cache)
             if settings.obey_robots
             else None
         )

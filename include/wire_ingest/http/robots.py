@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from protego import Protego
 
+from wire_ingest import workfiles
 from wire_ingest.http.guard import LinkRefused
 from wire_ingest.http.ratelimit import HostLimiter
 from wire_ingest.settings import FetchSettings
@@ -22,7 +22,7 @@ _CHUNK = 16 * 1024
 
 
 class RobotsRules:
-    """robots.txt per host, fetched once per run (kept in the run's work folder) and obeyed.
+    """robots.txt per host, fetched once per run (kept in the run's work area) and obeyed.
 
     As RFC 9309 says (rules read by protego: `*` and `$` patterns, the longest match wins, Allow
     on a tie): a 4xx robots.txt allows everything; an unreachable one, a 5xx or one that redirects
@@ -37,20 +37,20 @@ class RobotsRules:
         session: requests.Session,
         settings: FetchSettings,
         limiter: HostLimiter,
-        cache_dir: Path | None = None,
+        cache_url: str | None = None,
     ) -> None:
         self._session = session
         self._settings = settings
         self._limiter = limiter
-        self._cache_dir = cache_dir
+        self._cache_url = cache_url  # the run's work area: every task of the run sees one answer
         self._parsers: dict[str, Protego | None] = {}
         self._refused: dict[str, str] = {}  # origins whose robots.txt the link guard refused
         self._lock = threading.Lock()  # fetch threads ask at once: one download per host
 
-    def _cache_file(self, origin: str) -> Path | None:
-        if self._cache_dir is None:
+    def _cache_file(self, origin: str) -> str | None:
+        if self._cache_url is None:
             return None
-        return self._cache_dir / ("robots-" + re.sub(r"[^A-Za-z0-9.-]+", "_", origin) + ".txt")
+        return f"{self._cache_url}/robots-" + re.sub(r"[^A-Za-z0-9.-]+", "_", origin) + ".txt"
 
     def _download(self, origin: str) -> tuple[int, str] | None:
         """(status, text) of the origin's robots.txt, redirects followed on its own host only and
@@ -91,15 +91,15 @@ class RobotsRules:
 
     def _load(self, origin: str) -> Protego | None:
         cache = self._cache_file(origin)
+        cached = workfiles.read_text(cache) if cache is not None else None
         answer: tuple[int, str] | None = None
-        if cache is not None and cache.exists():
-            status_line, _, text = cache.read_text(encoding="utf-8").partition("\n")
+        if cached is not None:
+            status_line, _, text = cached.partition("\n")
             answer = int(status_line), text
         else:
             answer = self._download(origin)
             if answer is not None and cache is not None and answer[0] < 500:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                cache.write_text(f"{answer[0]}\n{answer[1]}", encoding="utf-8")
+                workfiles.write_text(cache, f"{answer[0]}\n{answer[1]}")
         if answer is None or answer[0] >= 500 or answer[0] < 200:
             return None
         # 4xx: no rules at all, which allows everything
