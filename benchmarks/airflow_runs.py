@@ -74,6 +74,9 @@ def airflow(
     extra = {"WIRE_TASK_RETRIES": "0", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30"}
     if executor:
         extra["AIRFLOW__CORE__EXECUTOR"] = executor
+    if celery_workers:
+        # each worker its own WIRE_DATA_DIR; the landing store is the one folder all see
+        extra["WIRE_LANDING_URL"] = (workdir / "landing-store").as_uri()
     if celery_workers and not celery_preload:
         # Airflow's own Celery settings: no worker hook, every task imports what it needs
         extra["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] = (
@@ -88,6 +91,7 @@ def airflow(
         fetch_pool_slots=fetch_pool_slots,
         celery_broker_url=REDIS_URL if celery_workers else None,
         celery_workers=[f"wire-bench-{i}" for i in range(1, celery_workers + 1)],
+        shared_data_dir=not celery_workers,
     ) as services:
         services.set_paused(False)
         yield services

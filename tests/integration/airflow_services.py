@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -9,13 +10,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -41,6 +44,112 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# --- test hosts of the project's own: a network namespace per worker on a bridge ---
+@dataclass(frozen=True)
+class HostNetwork:
+    """`gateway`: this machine's address on the bridge, where the relay listens; `namespaces`:
+    the network namespace of each worker host (`ip netns exec NAME ...`)."""
+
+    gateway: str
+    namespaces: dict[str, str]
+
+    def exec_prefix(self, hostname: str) -> list[str]:
+        return ["ip", "netns", "exec", self.namespaces[hostname]]
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=30)
+
+
+def _free_subnet() -> ipaddress.IPv4Network:
+    """A /24 in 10.0.0.0/8 that no interface of this machine is on."""
+    used = subprocess.run(
+        ["ip", "-4", "-o", "addr"], check=True, capture_output=True, text=True
+    ).stdout
+    for _ in range(50):
+        net = ipaddress.IPv4Network(
+            f"10.{secrets.randbelow(150) + 100}.{secrets.randbelow(256)}.0/24"
+        )
+        if f" {net.network_address + 1}/" not in used and str(net.network_address)[:-1] not in used:
+            return net
+    raise RuntimeError("no free 10.x.y.0/24 subnet")
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
+class _Relay:
+    """Accepts on (gateway, port) and relays each connection to 127.0.0.1:port."""
+
+    def __init__(self, gateway: str, port: int) -> None:
+        self.port = port
+        self.listener = socket.create_server((gateway, port))
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.listener.close()
+
+
+@contextmanager
+def host_network(hostnames: Sequence[str], ports: Sequence[int]) -> Iterator[HostNetwork]:
+    """A bridge with one network namespace per host name (veth pairs), and a relay on the
+    bridge's gateway address for each of `ports`; everything removed afterwards. Needs root."""
+    tag = secrets.token_hex(3)
+    bridge = f"wbr{tag}"
+    subnet = _free_subnet()
+    gateway = str(subnet.network_address + 1)
+    namespaces = {name: f"wire-{tag}-{i}" for i, name in enumerate(hostnames)}
+    with ExitStack() as cleanup:
+        _ip("link", "add", bridge, "type", "bridge")
+        cleanup.callback(lambda: subprocess.run(["ip", "link", "del", bridge], check=False))
+        _ip("addr", "add", f"{gateway}/{subnet.prefixlen}", "dev", bridge)
+        _ip("link", "set", bridge, "up")
+        for i, (name, ns) in enumerate(namespaces.items()):
+            host_end, ns_end = f"wvh{tag}{i}", f"wvp{tag}{i}"
+            _ip("netns", "add", ns)
+            cleanup.callback(lambda ns=ns: subprocess.run(["ip", "netns", "del", ns], check=False))
+            _ip("link", "add", host_end, "type", "veth", "peer", "name", ns_end)
+            cleanup.callback(
+                lambda dev=host_end: subprocess.run(
+                    ["ip", "link", "del", dev], check=False, capture_output=True
+                )
+            )
+            _ip("link", "set", ns_end, "netns", ns)
+            _ip("link", "set", host_end, "master", bridge, "up")
+            address = f"{subnet.network_address + 2 + i}/{subnet.prefixlen}"
+            _ip("-n", ns, "addr", "add", address, "dev", ns_end)
+            _ip("-n", ns, "link", "set", ns_end, "up")
+            _ip("-n", ns, "link", "set", "lo", "up")
+            _ip("-n", ns, "route", "add", "default", "via", gateway)
+            del name
+        for port in sorted(set(ports)):
+            relay = _Relay(gateway, port)
+            cleanup.callback(relay.close)
+        yield HostNetwork(gateway=gateway, namespaces=namespaces)
+
+
 @dataclass(frozen=True)
 class CeleryWorker:
     """One `airflow celery worker` started as a host of its own: its hostname, folders and log."""
@@ -62,6 +171,13 @@ class AirflowServices:
     warehouse_url: str
     api: requests.Session = field(default_factory=requests.Session)
     workers: list[CeleryWorker] = field(default_factory=list)
+    # with workers in network namespaces: this machine's address on their bridge, where they
+    # reach its loopback services (Redis, PostgreSQL, the api-server, the wire site)
+    gateway: str | None = None
+
+    def as_workers_see(self, url: str) -> str:
+        """`url` as the workers reach it."""
+        return url.replace("127.0.0.1", self.gateway) if self.gateway else url
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/v2/{path.lstrip('/')}"
@@ -196,12 +312,30 @@ def celery_env(*, broker_url: str, metadata_url: str, queue: str) -> dict[str, s
     }
 
 
+# What a worker reaches over the network: rewritten to the bridge's gateway in a namespace.
+_NETWORK_SETTINGS = (
+    "AIRFLOW__CELERY__BROKER_URL",
+    "AIRFLOW__CELERY__RESULT_BACKEND",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__API__BASE_URL",
+    "AIRFLOW_CONN_WIRE_WAREHOUSE",
+    "AIRFLOW_VAR_WIRE_BASE_URL",
+)
+
+
 def _start_worker(
-    services: AirflowServices, workdir: Path, hostname: str, *, shared_data_dir: bool
+    services: AirflowServices,
+    workdir: Path,
+    hostname: str,
+    *,
+    shared_data_dir: bool,
+    network: HostNetwork | None = None,
 ) -> tuple[CeleryWorker, subprocess.Popen[bytes]]:
     """`airflow celery worker` as a host of its own: its own UTS namespace (so its hostname, which
-    Airflow records on each task instance), its own AIRFLOW_HOME (task logs) and WIRE_DATA_DIR;
-    only the network (Redis, PostgreSQL, the api-server, the wire site on loopback) is shared."""
+    Airflow records on each task instance), its own AIRFLOW_HOME (task logs) and WIRE_DATA_DIR,
+    and with `network` its own network namespace, reaching this machine's services over a veth."""
     home = workdir / hostname / "airflow-home"
     data_dir = services.data_dir if shared_data_dir else workdir / hostname / "data"
     home.mkdir(parents=True)
@@ -212,6 +346,9 @@ def _start_worker(
         "AIRFLOW_HOME": str(home),
         "WIRE_DATA_DIR": str(data_dir),
     }
+    if network is not None:
+        for name in _NETWORK_SETTINGS:
+            env[name] = services.as_workers_see(env[name])
     queue = env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
     worker_cmd = [
         str(VENV_BIN / "airflow"), "celery", "worker",
@@ -220,6 +357,8 @@ def _start_worker(
     ]  # fmt: skip
     # unshare --uts: a hostname of its own without touching the machine's (root, as in CI)
     args = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, *worker_cmd]
+    if network is not None:
+        args = [*network.exec_prefix(hostname), *args]
     with worker.log.open("wb") as log:
         proc = subprocess.Popen(
             args,
@@ -316,12 +455,14 @@ def running_airflow(
     celery_broker_url: str | None = None,
     celery_workers: Sequence[str] = (),
     shared_data_dir: bool = True,
+    worker_namespaces: bool = False,
 ) -> Iterator[AirflowServices]:
     """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
 
     `admin_url`: a SQLAlchemy URL of a PostgreSQL server where databases can be created.
     With `celery_broker_url`: CeleryExecutor, and one worker per name in `celery_workers` (each its
-    own data folder unless `shared_data_dir`).
+    own data folder unless `shared_data_dir`; each in a network namespace of its own with
+    `worker_namespaces`, root only).
     """
     db_name = f"airflow_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -362,6 +503,7 @@ def running_airflow(
         warehouse_url=warehouse_url,
     )
     procs: list[subprocess.Popen[bytes]] = []
+    stack = ExitStack()  # the workers' network, removed once they have stopped
     try:
         for step in (
             ("db", "migrate"),
@@ -393,10 +535,22 @@ def running_airflow(
                     start_new_session=True,  # one process group per service: stop the workers too
                 )
             )
+        network = None
+        if worker_namespaces and celery_workers:
+            ports = [port] + [
+                urlsplit(url).port or default
+                for url, default in (
+                    (celery_broker_url or "", 6379),
+                    (admin_url, 5432),
+                    (base_url, 80),
+                )
+            ]
+            network = stack.enter_context(host_network(celery_workers, ports))
+            services.gateway = network.gateway
         worker_procs = []
         for hostname in celery_workers:
             worker, proc = _start_worker(
-                services, workdir, hostname, shared_data_dir=shared_data_dir
+                services, workdir, hostname, shared_data_dir=shared_data_dir, network=network
             )
             services.workers.append(worker)
             worker_procs.append(proc)
@@ -409,6 +563,7 @@ def running_airflow(
         yield services
     finally:
         _stop(procs)
+        stack.close()
         services.api.close()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))

@@ -25,6 +25,7 @@ from airflow_services import (
 from test_backfill import DAYS, content
 
 from wire_ingest import plan, settings, steps
+from wire_ingest.landing import safe_key
 from wiresim.generate import build_site
 from wiresim.server import RunningSite, start_in_thread
 
@@ -46,6 +47,7 @@ class CeleryBackfill:
     runs: list[dict[str, Any]]
     task_instances: list[Any]
     arrivals: list[float]  # when each request of the backfill reached the site (monotonic)
+    landing: Path  # the landing store both workers share (WIRE_LANDING_URL)
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +83,23 @@ def celery_backfill(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CeleryBackfill]:
     """scripts/backfill.sh of the three days, 3 runs at once, on CeleryExecutor with two workers."""
+    workdir = tmp_path_factory.mktemp("celery")
+    # The one store every component reaches, as s3://... would be; each worker's WIRE_DATA_DIR
+    # is its own.
+    landing = workdir / "landing-store"
     with running_airflow(
         admin_url=postgres_url,
-        workdir=tmp_path_factory.mktemp("celery"),
+        workdir=workdir,
         base_url=celery_site.base_url,
         warehouse_url=celery_warehouse,
-        extra_env={"WIRE_MAX_RPS": str(MAX_RPS), "WIRE_TASK_RETRIES": "0"},
+        extra_env={
+            "WIRE_MAX_RPS": str(MAX_RPS),
+            "WIRE_TASK_RETRIES": "0",
+            "WIRE_LANDING_URL": landing.as_uri(),
+        },
         celery_broker_url=REDIS_URL,
         celery_workers=WORKERS,
+        shared_data_dir=False,
     ) as services:
         services.set_paused(False)
         done = subprocess.run(
@@ -124,6 +135,7 @@ def celery_backfill(
             runs=[r for r in services.dag_runs() if r["run_type"] == "backfill"],
             task_instances=task_instances,
             arrivals=sorted(t for t, _ in celery_site.arrivals),
+            landing=landing,
         )
 
 
@@ -230,3 +242,94 @@ def test_task_logs_stay_on_the_worker_that_ran_the_task(celery_backfill: CeleryB
             if ti.hostname == worker.hostname
         }
         assert logged == recorded, worker.hostname
+
+
+def test_workers_share_no_data_folder_only_the_landing_store(
+    celery_backfill: CeleryBackfill,
+) -> None:
+    """Each worker has its own WIRE_DATA_DIR, and no run's hand-over rows are in either: they are
+    in the landing store (WIRE_LANDING_URL), where a task on the other worker reads them."""
+    data_dirs = [worker.data_dir for worker in celery_backfill.services.workers]
+    assert len(set(data_dirs)) == len(WORKERS)
+    assert celery_backfill.services.data_dir not in data_dirs
+    for data_dir in data_dirs:
+        assert list(data_dir.rglob("*.jsonl")) == [], data_dir
+    work = celery_backfill.landing / "work"
+    runs = {p.name for p in work.glob("source=*/date=*/run=*")}
+    assert runs == {f"run={safe_key(run['dag_run_id'])}" for run in celery_backfill.runs}, runs
+    assert list(work.rglob("*.jsonl"))
+
+
+def test_make_airflow_celery_refuses_a_sqlite_metadata_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WIRE_"))}
+    env.update(AIRFLOW_HOME=str(tmp_path / "home"), EXECUTOR="celery", VENV=str(VENV_BIN.parent))
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "airflow-services.sh"), "start"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "needs a PostgreSQL metadata database" in done.stderr
+
+
+def test_make_airflow_celery_starts_and_stops_its_workers(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """`make airflow EXECUTOR=celery CELERY_WORKERS=2` against the machine's Redis: healthy once
+    both workers consume the queue; `make airflow-stop` ends every process it started."""
+    from airflow_services import free_port
+
+    db_name = f"airflow_make_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+    metadata_url = (
+        sa.engine.make_url(postgres_url)
+        .set(drivername="postgresql+psycopg", database=db_name, query={})
+        .render_as_string(hide_password=False)
+    )
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WIRE_"))}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        WIRE_DATA_DIR=str(tmp_path / "data"),
+        AIRFLOW_PORT=str(free_port()),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
+        AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"wire_test_{uuid.uuid4().hex[:12]}",
+        EXECUTOR="celery",
+        CELERY_WORKERS="2",
+        WIRE_CELERY_BROKER_URL=REDIS_URL,
+        VENV=str(VENV_BIN.parent),
+    )
+    script = str(ROOT / "scripts" / "airflow-services.sh")
+    pids: dict[str, int] = {}
+    try:
+        started = subprocess.run(
+            ["bash", script, "start"], env=env, capture_output=True, text=True, timeout=400
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        for name in ("celery-worker-1", "celery-worker-2"):
+            pids[name] = int((home / "run" / f"{name}.pid").read_text())
+            os.kill(pids[name], 0)  # alive
+            log = (home / "logs" / f"{name}.log").read_text(errors="replace")
+            assert f"celery@{name} ready." in log or f"{name} ready." in log
+        status = subprocess.run(
+            ["bash", script, "status"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "celery-worker-2: running" in status.stdout
+    finally:
+        stopped = subprocess.run(
+            ["bash", script, "stop"], env=env, capture_output=True, text=True, timeout=300
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+    assert "stopped celery-worker-1" in stopped.stdout
+    for pid in pids.values():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert list((home / "run").glob("*.pid")) == []
