@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -47,14 +46,20 @@ def free_port() -> int:
 # --- test hosts of the project's own: a network namespace per worker on a bridge ---
 @dataclass(frozen=True)
 class HostNetwork:
-    """`gateway`: this machine's address on the bridge, where the relay listens; `namespaces`:
+    """`gateway`: this machine's address on the bridge, where the relays listen; `namespaces`:
     the network namespace of each worker host (`ip netns exec NAME ...`)."""
 
     gateway: str
     namespaces: dict[str, str]
+    cleanup: ExitStack
 
     def exec_prefix(self, hostname: str) -> list[str]:
         return ["ip", "netns", "exec", self.namespaces[hostname]]
+
+    def relay(self, port: int) -> None:
+        """Let the hosts reach 127.0.0.1:`port` at gateway:`port` (until the network is removed)."""
+        relay = _Relay(self.gateway, port)
+        self.cleanup.callback(relay.close)
 
 
 def _ip(*args: str) -> None:
@@ -115,7 +120,8 @@ class _Relay:
 @contextmanager
 def host_network(hostnames: Sequence[str], ports: Sequence[int]) -> Iterator[HostNetwork]:
     """A bridge with one network namespace per host name (veth pairs), and a relay on the
-    bridge's gateway address for each of `ports`; everything removed afterwards. Needs root."""
+    bridge's gateway address for each of `ports` (more with `relay`); everything removed
+    afterwards. Needs root."""
     tag = secrets.token_hex(3)
     bridge = f"wbr{tag}"
     subnet = _free_subnet()
@@ -144,10 +150,10 @@ def host_network(hostnames: Sequence[str], ports: Sequence[int]) -> Iterator[Hos
             _ip("-n", ns, "link", "set", "lo", "up")
             _ip("-n", ns, "route", "add", "default", "via", gateway)
             del name
+        network = HostNetwork(gateway=gateway, namespaces=namespaces, cleanup=cleanup)
         for port in sorted(set(ports)):
-            relay = _Relay(gateway, port)
-            cleanup.callback(relay.close)
-        yield HostNetwork(gateway=gateway, namespaces=namespaces)
+            network.relay(port)
+        yield network
 
 
 @dataclass(frozen=True)
@@ -455,14 +461,14 @@ def running_airflow(
     celery_broker_url: str | None = None,
     celery_workers: Sequence[str] = (),
     shared_data_dir: bool = True,
-    worker_namespaces: bool = False,
+    worker_network: HostNetwork | None = None,
 ) -> Iterator[AirflowServices]:
     """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
 
     `admin_url`: a SQLAlchemy URL of a PostgreSQL server where databases can be created.
     With `celery_broker_url`: CeleryExecutor, and one worker per name in `celery_workers` (each its
-    own data folder unless `shared_data_dir`; each in a network namespace of its own with
-    `worker_namespaces`, root only).
+    own data folder unless `shared_data_dir`; each in its network namespace of `worker_network`,
+    which then also relays the api-server's port).
     """
     db_name = f"airflow_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -503,7 +509,6 @@ def running_airflow(
         warehouse_url=warehouse_url,
     )
     procs: list[subprocess.Popen[bytes]] = []
-    stack = ExitStack()  # the workers' network, removed once they have stopped
     try:
         for step in (
             ("db", "migrate"),
@@ -535,17 +540,9 @@ def running_airflow(
                     start_new_session=True,  # one process group per service: stop the workers too
                 )
             )
-        network = None
-        if worker_namespaces and celery_workers:
-            ports = [port] + [
-                urlsplit(url).port or default
-                for url, default in (
-                    (celery_broker_url or "", 6379),
-                    (admin_url, 5432),
-                    (base_url, 80),
-                )
-            ]
-            network = stack.enter_context(host_network(celery_workers, ports))
+        network = worker_network if celery_workers else None
+        if network is not None:
+            network.relay(port)
             services.gateway = network.gateway
         worker_procs = []
         for hostname in celery_workers:
@@ -563,7 +560,6 @@ def running_airflow(
         yield services
     finally:
         _stop(procs)
-        stack.close()
         services.api.close()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))

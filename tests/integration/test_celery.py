@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from airflow_services import (
     ROOT,
     VENV_BIN,
     AirflowServices,
+    HostNetwork,
+    host_network,
     running_airflow,
 )
 from test_backfill import DAYS, content
@@ -34,7 +37,11 @@ pytestmark = [pytest.mark.airflow, pytest.mark.slow, pytest.mark.postgres]
 # The machine's Redis; the test sends to a queue of its own, so others may use the same database.
 REDIS_URL = os.environ.get("WIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 WORKERS = ("wire-worker-a", "wire-worker-b")
-MAX_RPS = 10.0  # the per-host limit the tasks of both workers share (WIRE_MAX_RPS)
+# The per-host limit the tasks of both workers share (WIRE_MAX_RPS): slots 0.2 s apart, so only a
+# request held back more than that after its slot (this machine runs other work too) could put
+# two of them in a window's last slot.
+MAX_RPS = 5.0
+PER_DAY = 80  # articles a day on the site: about 80 s of requests at that rate for the 3 days
 SITE_TASKS = ("discover", "fetch")  # the tasks that request pages of the wire site
 
 
@@ -51,10 +58,24 @@ class CeleryBackfill:
 
 
 @pytest.fixture(scope="module")
-def celery_site() -> Iterator[RunningSite]:
-    """A site of its own: its request log holds only this backfill's requests."""
-    site = build_site(DAYS[0], DAYS[-1], seed=7)  # what the `wire_site` fixture serves
-    with start_in_thread(site) as running:
+def worker_network(postgres_url: str) -> Iterator[HostNetwork]:
+    """A network namespace per worker on a bridge (root, as `make test` and CI run here): the
+    workers reach Redis and PostgreSQL (and, added by running_airflow, the api-server) through
+    relays on the bridge's gateway address, never through this machine's loopback."""
+    ports = [
+        urlsplit(REDIS_URL).port or 6379,
+        sa.engine.make_url(postgres_url).port or 5432,
+    ]
+    with host_network(WORKERS, ports) as network:
+        yield network
+
+
+@pytest.fixture(scope="module")
+def celery_site(worker_network: HostNetwork) -> Iterator[RunningSite]:
+    """A site of its own on the bridge's gateway address, where the workers reach it (its links
+    carry that address); its request log holds only this backfill's requests."""
+    site = build_site(DAYS[0], DAYS[-1], seed=7, per_day=PER_DAY)
+    with start_in_thread(site, host=worker_network.gateway) as running:
         yield running
 
 
@@ -78,6 +99,7 @@ def celery_warehouse(postgres_url: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def celery_backfill(
     postgres_url: str,
+    worker_network: HostNetwork,
     celery_site: RunningSite,
     celery_warehouse: str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -100,6 +122,7 @@ def celery_backfill(
         celery_broker_url=REDIS_URL,
         celery_workers=WORKERS,
         shared_data_dir=False,
+        worker_network=worker_network,
     ) as services:
         services.set_paused(False)
         done = subprocess.run(
@@ -150,7 +173,9 @@ def test_backfill_on_two_celery_workers_succeeds(celery_backfill: CeleryBackfill
 
 
 def test_tasks_of_one_run_are_seen_on_both_workers(celery_backfill: CeleryBackfill) -> None:
-    """task_instance.hostname is the worker's host; every task ran on one of the two workers."""
+    """task_instance.hostname is the worker's host; every task ran on one of the two workers,
+    each in a network namespace of its own."""
+    assert celery_backfill.services.gateway is not None
     hosts_by_run: dict[str, set[str]] = {}
     for ti in celery_backfill.task_instances:
         hosts_by_run.setdefault(ti.run_id, set()).add(ti.hostname)
@@ -179,7 +204,7 @@ def test_celery_backfill_loads_what_the_in_process_run_loads(
         steps.run_day(ctx, fetch_settings=fetch)
     in_process = content(migrated_postgres_schema_url)
     distributed = content(celery_warehouse)
-    assert len(in_process) > 300
+    assert len(in_process) > 2 * PER_DAY
     assert distributed == in_process
     assert len({row[0] for row in distributed}) == len(distributed)
 
@@ -199,7 +224,7 @@ def test_rate_limit_holds_across_two_celery_workers(celery_backfill: CeleryBackf
     )
     assert overlapping_on_two_hosts, site_tasks
     arrivals = celery_backfill.arrivals
-    assert len(arrivals) > 700  # three days of listings and articles
+    assert len(arrivals) > 3 * PER_DAY  # three days of listings and articles
     busiest = max(
         sum(1 for t in arrivals[i:] if t < start + 1.0) for i, start in enumerate(arrivals)
     )
