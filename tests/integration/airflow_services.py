@@ -560,6 +560,12 @@ def running_airflow(
         yield services
     finally:
         _stop(procs)
+        if celery_broker_url:  # this run's queue and its binding, nothing else of the database
+            import redis
+
+            queue = celery["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+            with suppress(redis.RedisError):
+                redis.Redis.from_url(celery_broker_url).delete(queue, f"_kombu.binding.{queue}")
         services.api.close()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
