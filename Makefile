@@ -64,8 +64,11 @@ lock:  ## re-pin requirements.txt from pyproject.toml, requirements-dev.txt from
 	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml -o requirements.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
-airflow: install  ## scheduler, dag-processor, triggerer, api-server in the background (logs in .airflow/logs); PROFILE=local: with the local wire site
-	VENV=$(VENV) PROFILE=$(PROFILE) bash scripts/airflow-services.sh start
+# EXECUTOR=celery: CeleryExecutor and CELERY_WORKERS `airflow celery worker` processes on the Redis at
+# WIRE_CELERY_BROKER_URL (default redis://127.0.0.1:6379/0); needs a PostgreSQL metadata database.
+EXECUTOR ?= local
+airflow: install  ## scheduler, dag-processor, triggerer, api-server in the background (logs in .airflow/logs); PROFILE=local: with the local wire site; EXECUTOR=celery: + workers
+	VENV=$(VENV) PROFILE=$(PROFILE) EXECUTOR=$(EXECUTOR) bash scripts/airflow-services.sh start
 
 airflow-stop:  ## stop what `make airflow` started
 	VENV=$(VENV) bash scripts/airflow-services.sh stop

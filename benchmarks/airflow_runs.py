@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,8 @@ from typing import Any
 from tests.integration.airflow_services import AirflowServices, running_airflow
 
 DAG_ID = "wire_ingest"
+# The Celery benchmarks' broker; they send to a queue of their own (others may share the database).
+REDIS_URL = os.environ.get("WIRE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 TASKS = ("discover", "fetch", "parse_dedupe", "validate", "load")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -60,13 +63,25 @@ def airflow(
     workdir: Path,
     executor: str | None = None,
     fetch_pool_slots: int = 4,
+    celery_workers: int = 0,
+    celery_preload: bool = True,
 ) -> Iterator[AirflowServices]:
     """Scheduler, dag-processor and api-server on a throwaway PostgreSQL metadata database,
     configured as scripts/airflow-env.sh configures them (or with another `executor`);
-    the DAG unpaused, its daily schedule off (the benchmark starts every run)."""
+    the DAG unpaused, its daily schedule off (the benchmark starts every run).
+    `celery_workers`: CeleryExecutor on the Redis at WIRE_BENCH_REDIS_URL with that many workers
+    (each its own data folder), with or without the project's worker hook (`celery_preload`)."""
     extra = {"WIRE_TASK_RETRIES": "0", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30"}
     if executor:
         extra["AIRFLOW__CORE__EXECUTOR"] = executor
+    if celery_workers:
+        # each worker its own WIRE_DATA_DIR; the landing store is the one folder all see
+        extra["WIRE_LANDING_URL"] = (workdir / "landing-store").as_uri()
+    if celery_workers and not celery_preload:
+        # Airflow's own Celery settings: no worker hook, every task imports what it needs
+        extra["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] = (
+            "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
+        )
     with running_airflow(
         admin_url=postgres_url,
         workdir=workdir,
@@ -74,6 +89,9 @@ def airflow(
         warehouse_url=warehouse_url,
         extra_env=extra,
         fetch_pool_slots=fetch_pool_slots,
+        celery_broker_url=REDIS_URL if celery_workers else None,
+        celery_workers=[f"wire-bench-{i}" for i in range(1, celery_workers + 1)],
+        shared_data_dir=not celery_workers,
     ) as services:
         services.set_paused(False)
         yield services

@@ -1,11 +1,11 @@
 """A day end to end in real Airflow: wall time per task, and start-up and orchestration vs the work.
 
-The headline run is the production path: scheduler + dag-processor + api-server, the project's
-executor (PreloadedLocalExecutor), a run triggered for one day of the local site with the rate
-limit off. Each task's work is the pipeline step's own seconds (its XCom `step_seconds`); the rest
+The headline run is the production path: scheduler + dag-processor + api-server, Airflow's
+LocalExecutor (scripts/airflow-env.sh's default), a run triggered for one day of the local site
+with the rate limit off. Each task's work is the pipeline step's own seconds (its XCom `step_seconds`); the rest
 of a task's time is Airflow's start-up and bookkeeping; the time between tasks is scheduling.
-Peers, in the same invocation: the same stages in one plain process, the stock LocalExecutor (GX
-imported by every task that needs it), and `airflow dags test` (what `make demo` runs).
+Peers, in the same invocation: the same stages in one plain process and `airflow dags test` (what
+`make demo` runs). CeleryExecutor against LocalExecutor: benchmarks/bench_celery.py.
 """
 
 from __future__ import annotations
@@ -151,14 +151,8 @@ def run(quick: bool) -> dict[str, Any]:
         serve_site(FIRST_DAY, days[-1] + dt.timedelta(days=1)) as site_url,
     ):
         work_root = Path(tmp)
-        preloaded, start_preloaded = scheduler_runs(
-            site_url=site_url, workdir=work_root / "preloaded", days=days, executor=None
-        )
-        stock, start_stock = scheduler_runs(
-            site_url=site_url,
-            workdir=work_root / "stock",
-            days=days[:2],
-            executor="LocalExecutor",
+        local_runs, _started = scheduler_runs(
+            site_url=site_url, workdir=work_root / "local", days=days, executor=None
         )
         # The same stages in this process (GX already imported), a warm-up day first.
         in_process = [
@@ -176,17 +170,15 @@ def run(quick: bool) -> dict[str, Any]:
             env=_clean_env(work_root / "demo" / "home"),
         )
 
-    wall = median(r.wall for r in preloaded)
-    work_in_airflow = median(r.work for r in preloaded)
-    in_tasks = median(r.in_tasks for r in preloaded)
-    gaps = median(_gaps(r) for r in preloaded)
+    wall = median(r.wall for r in local_runs)
+    work_in_airflow = median(r.work for r in local_runs)
+    in_tasks = median(r.in_tasks for r in local_runs)
+    gaps = median(_gaps(r) for r in local_runs)
     stages = {stage: median(r["seconds"][stage] for r in in_process) for stage in STAGES}
     work_in_process = sum(stages.values())
-    articles = int(preloaded[-1].summary.get("discovered", 0))
-    per_task = _per_task(preloaded)
+    articles = int(local_runs[-1].summary.get("discovered", 0))
+    per_task = _per_task(local_runs)
     per_task_text = ", ".join(f"{t} {s:.2f}s" for t, s in per_task.items())
-    stock_wall = median(r.wall for r in stock)
-    stock_validate = median(r.tasks["validate"].seconds for r in stock)
     rows: list[Row] = [
         row(
             FIGURE,
@@ -196,8 +188,8 @@ def run(quick: bool) -> dict[str, Any]:
             peer="the same stages in one process",
             peer_value=work_in_process,
             note=(
-                f"median of {len(preloaded)} runs (after a warm-up run); per task: {per_task_text}; "
-                "scheduler + dag-processor + api-server, PreloadedLocalExecutor, PostgreSQL metadata"
+                f"median of {len(local_runs)} runs (after a warm-up run); per task: {per_task_text}; "
+                "scheduler + dag-processor + api-server, LocalExecutor, PostgreSQL metadata"
             ),
         ),
         row(
@@ -208,7 +200,7 @@ def run(quick: bool) -> dict[str, Any]:
             note=(
                 f"work {work_in_airflow:.2f} s of {wall:.2f} s; Airflow start-up and bookkeeping "
                 f"inside the {len(TASKS)} tasks {in_tasks - work_in_airflow:.2f} s (fork, DAG "
-                f"parse, XCom and state calls; GX import 0: preloaded), between tasks "
+                f"parse, XCom and state calls; the validate task's GX import), between tasks "
                 f"{gaps:.2f} s (scheduling); target: the work dominates (over half)"
             ),
         ),
@@ -224,19 +216,6 @@ def run(quick: bool) -> dict[str, Any]:
                 f"{gaps / (len(TASKS) + 1):.2f} s per hand-off (run start, between tasks, run "
                 "end; scheduler idle sleep 0.25 s); ratio above 1: the work dominates the "
                 "tasks' time"
-            ),
-        ),
-        row(
-            FIGURE,
-            "scheduler run wall time, PreloadedLocalExecutor vs stock LocalExecutor",
-            wall,
-            "s",
-            peer="LocalExecutor",
-            peer_value=stock_wall,
-            note=(
-                f"validate task {per_task['validate']:.2f} s vs {stock_validate:.2f} s "
-                f"(the stock executor's task imports GX: {gx_import:.1f} s in a new process); "
-                f"services ready in {start_preloaded:.0f} s vs {start_stock:.0f} s"
             ),
         ),
         row(
@@ -260,13 +239,15 @@ def run(quick: bool) -> dict[str, Any]:
             "s",
             peer="import airflow",
             peer_value=airflow_import,
-            note="paid once per worker with PreloadedLocalExecutor, per task process otherwise",
+            note=(
+                "GX: paid by LocalExecutor's validate task, once per Celery worker with the "
+                "project's worker hook (bench_celery)"
+            ),
         ),
     ]
     return {
         "rows": [r.to_dict() for r in rows],
-        "preloaded_runs": [_run_dict(r) for r in preloaded],
-        "stock_runs": [_run_dict(r) for r in stock],
+        "local_runs": [_run_dict(r) for r in local_runs],
         "in_process_stage_seconds": stages,
         "dags_test_seconds": demo_seconds,
         "gx_import_seconds": gx_import,

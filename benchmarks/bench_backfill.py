@@ -1,7 +1,7 @@
 """Backfill scale: 30 days of the local site into PostgreSQL through Airflow's own backfill.
 
 `POST /api/v2/backfills` (what `make backfill` calls) on the real services, 4 runs at once and
-core parallelism 4, the project's executor; the local site serves 240 articles a day from its
+core parallelism 4, LocalExecutor; the local site serves 240 articles a day from its
 own process. Memory is sampled (psutil) on every task process the executor forks. The peer, in
 the same invocation: the same stages in 4 plain processes (no orchestrator) over 8 of the days.
 """
@@ -171,7 +171,7 @@ def run(quick: bool) -> dict[str, Any]:
                 f"{articles:,} articles ({loaded:,} loaded) in {span:.0f} s from the first run's "
                 f"start to the last run's end ({result['wall_seconds']:.0f} s from the backfill "
                 f"request); Airflow's backfill, {parallelism} runs at once, "
-                "PreloadedLocalExecutor with core parallelism 4; peer: no orchestrator, "
+                "LocalExecutor with core parallelism 4; peer: no orchestrator, "
                 f"{len(plain_days)} of the days ({plain['articles']:,} articles in "
                 f"{plain['span_seconds']:.0f} s), each process taking the next day"
             ),
@@ -183,7 +183,7 @@ def run(quick: bool) -> dict[str, Any]:
             "MB",
             note=(
                 f"target < 500 MB; {memory.samples} task processes sampled every 0.2 s; RSS "
-                f"counts the preloaded libraries shared with the worker (copy-on-write), the "
+                f"counts the libraries shared with the worker (copy-on-write), the "
                 f"largest process's own memory (USS) peaked at {memory.peak_uss_mb:.0f} MB"
             ),
         ),

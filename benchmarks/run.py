@@ -35,6 +35,7 @@ MODULES: tuple[tuple[str, str, str], ...] = (
     ("parse", "benchmarks.bench_parse", "Parse"),
     ("airflow_day", "benchmarks.bench_airflow_day", "A day in Airflow"),
     ("backfill", "benchmarks.bench_backfill", "Backfill"),
+    ("celery", "benchmarks.bench_celery", "Scaling out"),
     ("rerun", "benchmarks.bench_rerun", "Re-run of a loaded day"),
     ("politeness", "benchmarks.bench_politeness", "Politeness"),
     ("dedupe", "benchmarks.bench_dedupe", "Dedupe"),

@@ -6,9 +6,24 @@ export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/.airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-# LocalExecutor that imports the pipeline and GX once, before forking its workers: a task no
-# longer pays GX's multi-second import (include/wire_ingest/executor.py).
-export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-wire_ingest.airflow.executor.PreloadedLocalExecutor}"
+# EXECUTOR=local (default): Airflow's LocalExecutor, tasks run under the scheduler.
+# EXECUTOR=celery: CeleryExecutor, tasks run on `airflow celery worker` processes (make airflow
+# starts CELERY_WORKERS of them) through the Redis at WIRE_CELERY_BROKER_URL; task states go to
+# the metadata database, which must then be PostgreSQL (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).
+EXECUTOR="${EXECUTOR:-local}"
+case "$EXECUTOR" in
+  local) export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}" ;;
+  celery)
+    export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
+    export AIRFLOW__CELERY__BROKER_URL="${WIRE_CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"
+    if [ -n "${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-}" ]; then
+      export AIRFLOW__CELERY__RESULT_BACKEND="${AIRFLOW__CELERY__RESULT_BACKEND:-db+$AIRFLOW__DATABASE__SQL_ALCHEMY_CONN}"
+    fi
+    # each worker process imports the pipeline and GX once, before its first task
+    export AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=wire_ingest.airflow.celery_worker.CELERY_CONFIG
+    ;;
+  *) echo "EXECUTOR=$EXECUTOR: use local or celery" >&2; exit 2 ;;
+esac
 # The scheduler looks for the next task every 0.25 s when idle (Airflow's default: 1 s): a day's
 # 7 chained tasks start ~3 s sooner, for a few % more idle CPU of one core.
 export AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="${AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME:-0.25}"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make airflow` / `make airflow-stop`: the scheduler, dag-processor, triggerer and api-server in
 # the background (the triggerer runs deferred work; without it the Home page shows it red).
+# EXECUTOR=celery adds CELERY_WORKERS (default 1) `airflow celery worker` processes (CeleryExecutor
+# against the Redis at WIRE_CELERY_BROKER_URL; needs a PostgreSQL metadata database).
 #   scripts/airflow-services.sh start|stop|status
 #   PROFILE=local (make airflow PROFILE=local): also serve the local wire site and point the DAG at
 #   it, without the rate limit (config/local.env)
@@ -21,11 +23,24 @@ if [ -n "$PROFILE" ]; then
   source "$ROOT/config/$PROFILE.env"
   export PROFILE
 fi
+CELERY_WORKERS="${CELERY_WORKERS:-1}"
+if [ "$EXECUTOR" = celery ]; then
+  for i in $(seq 1 "$CELERY_WORKERS"); do SERVICES+=("celery-worker-$i"); done
+fi
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$PORT/execution/}"
 HEALTH_URL="http://127.0.0.1:$PORT/api/v2/monitor/health"
 
 alive() { [ -s "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+# Celery prints `celery@<hostname> ready.` once a worker consumes its queue.
+workers_ready() {
+  local service
+  for service in "${SERVICES[@]}"; do
+    [[ "$service" == celery-worker-* ]] || continue
+    grep -q "@$service ready\." "$LOG_DIR/$service.log" 2>/dev/null || return 1
+  done
+}
 
 healthy() {
   curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null | "$VENV/bin/python" -c '
@@ -47,6 +62,11 @@ start_site() {
 
 start() {
   mkdir -p "$LOG_DIR" "$PID_DIR"
+  if [ "$EXECUTOR" = celery ] && [[ "${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite}" == sqlite* ]]; then
+    echo "EXECUTOR=celery needs a PostgreSQL metadata database (Celery keeps task states there):" >&2
+    echo "  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg://user@127.0.0.1:5432/airflow" >&2
+    exit 2
+  fi
   "$ROOT/scripts/airflow-init.sh" >/dev/null
   if [ "$PROFILE" = local ]; then start_site; fi
   for service in "${SERVICES[@]}"; do
@@ -56,6 +76,9 @@ start() {
     fi
     args=("$service")
     [ "$service" = api-server ] && args+=(--host "$HOST" --port "$PORT")
+    # Workers write task logs to $AIRFLOW_HOME/logs, where the api-server reads them: no log
+    # server (Airflow's would listen on every interface).
+    [[ "$service" == celery-worker-* ]] && args=(celery worker --celery-hostname "$service" --skip-serve-logs)
     # setsid: each service leads its own process group, so stop can end its workers too
     setsid "$VENV/bin/airflow" "${args[@]}" >"$LOG_DIR/$service.log" 2>&1 </dev/null &
     echo $! >"$PID_DIR/$service.pid"
@@ -63,7 +86,7 @@ start() {
   done
   printf 'waiting for the services to be healthy '
   for _ in $(seq 1 120); do
-    if healthy; then
+    if healthy && workers_ready; then
       echo
       echo "Airflow UI: $AIRFLOW__API__BASE_URL"
       local passwords="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated}"
@@ -80,7 +103,11 @@ start() {
 }
 
 stop() {
-  for service in "${SERVICES[@]}" wiresim; do
+  # every service with a pid file, whatever EXECUTOR and CELERY_WORKERS were at start
+  local service
+  for pidfile in "$PID_DIR"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    service="$(basename "$pidfile" .pid)"
     if alive "$service"; then
       pid="$(cat "$PID_DIR/$service.pid")"
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -100,7 +127,7 @@ status() {
     if alive "$service"; then echo "$service: running (pid $(cat "$PID_DIR/$service.pid"))"
     else echo "$service: stopped"; fi
   done
-  if healthy; then echo "health: ok ($HEALTH_URL)"; else echo "health: not healthy ($HEALTH_URL)"; return 1; fi
+  if healthy && workers_ready; then echo "health: ok ($HEALTH_URL)"; else echo "health: not healthy ($HEALTH_URL)"; return 1; fi
 }
 
 case "${1:-start}" in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -12,8 +13,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,129 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# --- test hosts of the project's own: a network namespace per worker on a bridge ---
+@dataclass(frozen=True)
+class HostNetwork:
+    """`gateway`: this machine's address on the bridge, where the relays listen; `namespaces`:
+    the network namespace of each worker host (`ip netns exec NAME ...`)."""
+
+    gateway: str
+    namespaces: dict[str, str]
+    cleanup: ExitStack
+
+    def exec_prefix(self, hostname: str) -> list[str]:
+        return ["ip", "netns", "exec", self.namespaces[hostname]]
+
+    def relay(self, port: int) -> None:
+        """Let the hosts reach 127.0.0.1:`port` at gateway:`port` (until the network is removed)."""
+        relay = _Relay(self.gateway, port)
+        self.cleanup.callback(relay.close)
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=30)
+
+
+def _free_subnet() -> ipaddress.IPv4Network:
+    """A /24 in 10.0.0.0/8 that no interface of this machine is on."""
+    used = subprocess.run(
+        ["ip", "-4", "-o", "addr"], check=True, capture_output=True, text=True
+    ).stdout
+    for _ in range(50):
+        net = ipaddress.IPv4Network(
+            f"10.{secrets.randbelow(150) + 100}.{secrets.randbelow(256)}.0/24"
+        )
+        if f" {net.network_address + 1}/" not in used and str(net.network_address)[:-1] not in used:
+            return net
+    raise RuntimeError("no free 10.x.y.0/24 subnet")
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
+class _Relay:
+    """Accepts on (gateway, port) and relays each connection to 127.0.0.1:port."""
+
+    def __init__(self, gateway: str, port: int) -> None:
+        self.port = port
+        self.listener = socket.create_server((gateway, port))
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.listener.close()
+
+
+@contextmanager
+def host_network(hostnames: Sequence[str], ports: Sequence[int]) -> Iterator[HostNetwork]:
+    """A bridge with one network namespace per host name (veth pairs), and a relay on the
+    bridge's gateway address for each of `ports` (more with `relay`); everything removed
+    afterwards. Needs root."""
+    tag = secrets.token_hex(3)
+    bridge = f"wbr{tag}"
+    subnet = _free_subnet()
+    gateway = str(subnet.network_address + 1)
+    namespaces = {name: f"wire-{tag}-{i}" for i, name in enumerate(hostnames)}
+    with ExitStack() as cleanup:
+        _ip("link", "add", bridge, "type", "bridge")
+        cleanup.callback(lambda: subprocess.run(["ip", "link", "del", bridge], check=False))
+        _ip("addr", "add", f"{gateway}/{subnet.prefixlen}", "dev", bridge)
+        _ip("link", "set", bridge, "up")
+        for i, (name, ns) in enumerate(namespaces.items()):
+            host_end, ns_end = f"wvh{tag}{i}", f"wvp{tag}{i}"
+            _ip("netns", "add", ns)
+            cleanup.callback(lambda ns=ns: subprocess.run(["ip", "netns", "del", ns], check=False))
+            _ip("link", "add", host_end, "type", "veth", "peer", "name", ns_end)
+            cleanup.callback(
+                lambda dev=host_end: subprocess.run(
+                    ["ip", "link", "del", dev], check=False, capture_output=True
+                )
+            )
+            _ip("link", "set", ns_end, "netns", ns)
+            _ip("link", "set", host_end, "master", bridge, "up")
+            address = f"{subnet.network_address + 2 + i}/{subnet.prefixlen}"
+            _ip("-n", ns, "addr", "add", address, "dev", ns_end)
+            _ip("-n", ns, "link", "set", ns_end, "up")
+            _ip("-n", ns, "link", "set", "lo", "up")
+            _ip("-n", ns, "route", "add", "default", "via", gateway)
+            del name
+        network = HostNetwork(gateway=gateway, namespaces=namespaces, cleanup=cleanup)
+        for port in sorted(set(ports)):
+            network.relay(port)
+        yield network
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    """One `airflow celery worker` started as a host of its own: its hostname, folders and log."""
+
+    hostname: str
+    home: Path
+    data_dir: Path
+    log: Path
+
+
 @dataclass
 class AirflowServices:
     """Running services: where they listen, their environment, and a logged-in REST session."""
@@ -52,6 +176,14 @@ class AirflowServices:
     data_dir: Path
     warehouse_url: str
     api: requests.Session = field(default_factory=requests.Session)
+    workers: list[CeleryWorker] = field(default_factory=list)
+    # with workers in network namespaces: this machine's address on their bridge, where they
+    # reach its loopback services (Redis, PostgreSQL, the api-server, the wire site)
+    gateway: str | None = None
+
+    def as_workers_see(self, url: str) -> str:
+        """`url` as the workers reach it."""
+        return url.replace("127.0.0.1", self.gateway) if self.gateway else url
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/v2/{path.lstrip('/')}"
@@ -110,6 +242,10 @@ class AirflowServices:
             if path.exists():
                 lines = path.read_text(errors="replace").splitlines()[-tail:]
                 parts.append(f"--- {name} ---\n" + "\n".join(lines))
+        for worker in self.workers:
+            if worker.log.exists():
+                lines = worker.log.read_text(errors="replace").splitlines()[-tail:]
+                parts.append(f"--- worker {worker.hostname} ---\n" + "\n".join(lines))
         return "\n".join(parts)
 
 
@@ -143,8 +279,7 @@ def services_env(
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url,
         # psycopg 3 is async too (Airflow would otherwise derive an asyncpg URL)
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=metadata_url,
-        # the project's executor (scripts/airflow-env.sh): tasks fork from a preloaded worker
-        AIRFLOW__CORE__EXECUTOR="wire_ingest.airflow.executor.PreloadedLocalExecutor",
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",  # scripts/airflow-env.sh's default
         AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.25",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
@@ -171,6 +306,96 @@ def services_env(
     )
     env.update(extra or {})
     return env
+
+
+def celery_env(*, broker_url: str, metadata_url: str, queue: str) -> dict[str, str]:
+    """CeleryExecutor settings for every service and worker: the broker, the result backend in the
+    metadata database, the project's worker hook, and a queue of this test session's own (others
+    may share the Redis database)."""
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata_url}",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "wire_ingest.airflow.celery_worker.CELERY_CONFIG",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+    }
+
+
+# What a worker reaches over the network: rewritten to the bridge's gateway in a namespace.
+_NETWORK_SETTINGS = (
+    "AIRFLOW__CELERY__BROKER_URL",
+    "AIRFLOW__CELERY__RESULT_BACKEND",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__API__BASE_URL",
+    "AIRFLOW_CONN_WIRE_WAREHOUSE",
+    "AIRFLOW_VAR_WIRE_BASE_URL",
+)
+
+
+def _start_worker(
+    services: AirflowServices,
+    workdir: Path,
+    hostname: str,
+    *,
+    shared_data_dir: bool,
+    network: HostNetwork | None = None,
+) -> tuple[CeleryWorker, subprocess.Popen[bytes]]:
+    """`airflow celery worker` as a host of its own: its own UTS namespace (so its hostname, which
+    Airflow records on each task instance), its own AIRFLOW_HOME (task logs) and WIRE_DATA_DIR,
+    and with `network` its own network namespace, reaching this machine's services over a veth."""
+    home = workdir / hostname / "airflow-home"
+    data_dir = services.data_dir if shared_data_dir else workdir / hostname / "data"
+    home.mkdir(parents=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    worker = CeleryWorker(hostname=hostname, home=home, data_dir=data_dir, log=home / "worker.log")
+    env = {
+        **services.env,
+        "AIRFLOW_HOME": str(home),
+        "WIRE_DATA_DIR": str(data_dir),
+    }
+    if network is not None:
+        for name in _NETWORK_SETTINGS:
+            env[name] = services.as_workers_see(env[name])
+    queue = env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+    worker_cmd = [
+        str(VENV_BIN / "airflow"), "celery", "worker",
+        "--queues", queue, "--celery-hostname", hostname,
+        "--skip-serve-logs",  # its log server would listen on every interface; logs stay on disk
+    ]  # fmt: skip
+    # unshare --uts: a hostname of its own without touching the machine's (root, as in CI)
+    args = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, *worker_cmd]
+    if network is not None:
+        args = [*network.exec_prefix(hostname), *args]
+    with worker.log.open("wb") as log:
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=str(home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return worker, proc
+
+
+def _wait_workers_ready(services: AirflowServices, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Celery prints `celery@<hostname> ready.` once the worker consumes its queue."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in procs):
+            raise RuntimeError(f"a Celery worker exited early:\n{services.logs()}")
+        logs = [
+            w.log.read_text(errors="replace") if w.log.exists() else "" for w in services.workers
+        ]
+        if all(
+            f"{w.hostname} ready." in text for w, text in zip(services.workers, logs, strict=True)
+        ):
+            return
+        time.sleep(1)
+    raise RuntimeError(f"Celery workers not ready:\n{services.logs()}")
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -237,10 +462,17 @@ def running_airflow(
     warehouse_url: str,
     extra_env: Mapping[str, str] | None = None,
     fetch_pool_slots: int = FETCH_POOL_SLOTS,
+    celery_broker_url: str | None = None,
+    celery_workers: Sequence[str] = (),
+    shared_data_dir: bool = True,
+    worker_network: HostNetwork | None = None,
 ) -> Iterator[AirflowServices]:
     """Migrate a fresh PostgreSQL database for Airflow, start the three services, stop them after.
 
     `admin_url`: a SQLAlchemy URL of a PostgreSQL server where databases can be created.
+    With `celery_broker_url`: CeleryExecutor, and one worker per name in `celery_workers` (each its
+    own data folder unless `shared_data_dir`; each in its network namespace of `worker_network`,
+    which then also relays the api-server's port).
     """
     db_name = f"airflow_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -255,6 +487,15 @@ def running_airflow(
     home.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     port = free_port()
+    celery = (
+        celery_env(
+            broker_url=celery_broker_url,
+            metadata_url=metadata_url,
+            queue=f"wire_test_{uuid.uuid4().hex[:12]}",
+        )
+        if celery_broker_url
+        else {}
+    )
     env = services_env(
         home=home,
         metadata_url=metadata_url,
@@ -262,7 +503,7 @@ def running_airflow(
         data_dir=data_dir,
         base_url=base_url,
         warehouse_url=warehouse_url,
-        extra=extra_env,
+        extra={**celery, **(extra_env or {})},
     )
     services = AirflowServices(
         base_url=f"http://127.0.0.1:{port}",
@@ -303,12 +544,32 @@ def running_airflow(
                     start_new_session=True,  # one process group per service: stop the workers too
                 )
             )
+        network = worker_network if celery_workers else None
+        if network is not None:
+            network.relay(port)
+            services.gateway = network.gateway
+        worker_procs = []
+        for hostname in celery_workers:
+            worker, proc = _start_worker(
+                services, workdir, hostname, shared_data_dir=shared_data_dir, network=network
+            )
+            services.workers.append(worker)
+            worker_procs.append(proc)
+        procs.extend(worker_procs)
         _wait_healthy(services, procs)
         _login(services)
         _wait_for_dag(services, DAG_ID)
+        if worker_procs:
+            _wait_workers_ready(services, worker_procs)
         yield services
     finally:
         _stop(procs)
+        if celery_broker_url:  # this run's queue and its binding, nothing else of the database
+            import redis
+
+            queue = celery["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+            with suppress(redis.RedisError):
+                redis.Redis.from_url(celery_broker_url).delete(queue, f"_kombu.binding.{queue}")
         services.api.close()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))

@@ -216,24 +216,12 @@ def test_backfill_and_a_concurrent_run_equal_sequential_runs(
     assert len({row[0] for row in together}) == len(together)
 
 
-def test_tasks_run_in_forks_of_the_preloaded_executor(
+def test_every_step_reports_its_own_seconds(
     small_backfill: BackfillResult, airflow_services: AirflowServices
 ) -> None:
-    """The scheduler imported the pipeline and GX once; no validate task imported GX itself, and
-    every step reported its own seconds (what `make bench` splits a run's time with)."""
+    """What `make bench` splits a run's time with (the stock LocalExecutor here)."""
     scheduler_log = (airflow_services.home / "scheduler.log").read_text(errors="replace")
-    assert "wire_ingest.airflow.executor.PreloadedLocalExecutor" in scheduler_log
-    assert "preloaded the wire_ingest pipeline and GX" in scheduler_log
-    validate_logs = list(
-        (airflow_services.home / "logs" / "dag_id=wire_ingest").glob(
-            "run_id=*/task_id=validate/attempt=*.log"
-        )
-    )
-    assert len(validate_logs) >= 3
-    for path in validate_logs:
-        text = path.read_text(errors="replace")
-        assert "validate:" in text  # the step ran and logged its outcome
-        assert "imported Great Expectations" not in text, path
+    assert "preloaded the wire_ingest pipeline" not in scheduler_log  # nothing imported there
     for run in small_backfill.backfill_runs:
         for task_id in ("discover", "fetch", "parse_dedupe", "validate", "load"):
             value = airflow_services.get(

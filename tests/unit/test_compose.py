@@ -45,6 +45,7 @@ SECRET_SETTINGS = (
     "AIRFLOW__API__SECRET_KEY",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
     "AIRFLOW_CONN_WIRE_WAREHOUSE",
+    "AIRFLOW__CELERY__RESULT_BACKEND",
 )
 AIRFLOW_MOUNTS = {
     "dags": "/opt/airflow/dags",
@@ -97,6 +98,32 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`docker compose config` of the project with .env.example, as JSON."""
     result = run_compose(
         ENV_EXAMPLE, "config", "--format", "json", home=tmp_path_factory.mktemp("home")
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+@pytest.fixture(scope="module")
+def resolved_celery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`docker compose --profile celery --profile flower config`, CeleryExecutor chosen in the env file."""
+    env_file = tmp_path_factory.mktemp("celery") / "celery.env"
+    env_file.write_text(
+        ENV_EXAMPLE.read_text(encoding="utf-8").replace(
+            "AIRFLOW_EXECUTOR=LocalExecutor", "AIRFLOW_EXECUTOR=CeleryExecutor"
+        ),
+        encoding="utf-8",
+    )
+    result = run_compose(
+        env_file,
+        "--profile",
+        "celery",
+        "--profile",
+        "flower",
+        "config",
+        "--format",
+        "json",
+        home=tmp_path_factory.mktemp("home"),
     )
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)
@@ -178,6 +205,79 @@ def test_healthchecks_probe_what_each_component_serves(resolved: dict[str, Any])
     assert env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
 
 
+def test_celery_profile_validates_offline(tmp_path: Path) -> None:
+    result = run_compose(ENV_EXAMPLE, "--profile", "celery", "config", "-q", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_celery_profile_adds_redis_and_workers_with_healthchecks(
+    resolved_celery: dict[str, Any], resolved: dict[str, Any]
+) -> None:
+    """The official Airflow compose layout: redis pinged, each worker pings itself through Celery,
+    flower (its own profile) answers on 5555; the default profile has none of them."""
+    services: dict[str, Any] = resolved_celery["services"]
+    assert set(services) == {
+        *LONG_RUNNING_SERVICES,
+        "airflow-init",
+        "redis",
+        "airflow-worker",
+        "airflow-flower",
+    }
+    assert not {"redis", "airflow-worker", "airflow-flower"} & set(resolved["services"])
+
+    def probe(name: str) -> str:
+        healthcheck = services[name]["healthcheck"]
+        assert not healthcheck.get("disable", False)
+        return " ".join(healthcheck["test"])
+
+    assert probe("redis") == "CMD redis-cli ping"
+    assert (
+        'celery --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@$${HOSTNAME}"'
+        in probe("airflow-worker")
+    )
+    assert "http://localhost:5555/" in probe("airflow-flower")
+
+    worker = services["airflow-worker"]
+    assert worker["command"] == ["airflow", "celery", "worker"]
+    assert worker["deploy"]["replicas"] == int(
+        env_file_values(ENV_EXAMPLE)["AIRFLOW_CELERY_WORKERS"]
+    )
+    assert worker["environment"]["DUMB_INIT_SETSID"] == "0"  # Celery's warm shutdown
+    for dependency, condition in (
+        ("redis", "service_healthy"),
+        ("postgres", "service_healthy"),
+        ("airflow-apiserver", "service_healthy"),
+        ("airflow-init", "service_completed_successfully"),
+    ):
+        assert worker["depends_on"][dependency]["condition"] == condition
+    scheduler_redis = services["airflow-scheduler"]["depends_on"]["redis"]
+    assert scheduler_redis["condition"] == "service_healthy"
+    assert scheduler_redis["required"] is False  # the default profile has no redis
+    assert services["airflow-flower"]["command"] == ["airflow", "celery", "flower"]
+    published = {
+        (port["target"], port["published"], port.get("host_ip"))
+        for port in services["airflow-flower"]["ports"]
+    }
+    assert published == {(5555, "5555", "127.0.0.1")}
+
+
+def test_celery_profile_settings(resolved_celery: dict[str, Any]) -> None:
+    """Every Airflow component (workers too) uses the same executor, broker and result backend."""
+    secrets = env_file_values(ENV_EXAMPLE)
+    names = (*AIRFLOW_SERVICES, "airflow-init", "airflow-worker", "airflow-flower")
+    for name in names:
+        env = resolved_celery["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+        backend = env["AIRFLOW__CELERY__RESULT_BACKEND"]
+        assert backend == "db+" + env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        assert secrets["POSTGRES_PASSWORD"] in backend
+        assert (
+            env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"]
+            == "wire_ingest.airflow.celery_worker.CELERY_CONFIG"
+        )
+
+
 def test_airflow_services_mount_the_project_folders(resolved: dict[str, Any]) -> None:
     for name in (*AIRFLOW_SERVICES, "airflow-init"):
         binds = {
@@ -193,9 +293,7 @@ def test_airflow_services_share_the_expected_settings(resolved: dict[str, Any]) 
     secrets = env_file_values(ENV_EXAMPLE)
     for name in (*AIRFLOW_SERVICES, "airflow-init"):
         env: Mapping[str, str] = resolved["services"][name]["environment"]
-        assert (
-            env["AIRFLOW__CORE__EXECUTOR"] == "wire_ingest.airflow.executor.PreloadedLocalExecutor"
-        )
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
         assert env["AIRFLOW__CORE__PARALLELISM"] == "4"
         assert (
@@ -229,6 +327,9 @@ def test_airflow_setting_names_exist_in_the_installed_airflow(
     assert spec is not None and spec.submodule_search_locations
     config_yml = Path(next(iter(spec.submodule_search_locations))) / "config_templates/config.yml"
     sections = yaml.safe_load(config_yml.read_text(encoding="utf-8"))
+    from airflow.providers.celery.get_provider_info import get_provider_info
+
+    sections.update(get_provider_info()["config"])  # [celery]: the provider declares it
     known = {
         f"AIRFLOW__{section.upper()}__{option.upper()}"
         for section, body in sections.items()

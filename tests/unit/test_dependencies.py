@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_DIRS = ("include", "dags", "plugins")
 FIRST_PARTY = {"wire_ingest"}
 # Modules imported with importlib from a list of names rather than an import statement.
-IMPORTED_BY_NAME = (ROOT / "include" / "wire_ingest" / "airflow" / "executor.py", "PRELOAD_MODULES")
+IMPORTED_BY_NAME = (
+    ROOT / "include" / "wire_ingest" / "airflow" / "celery_worker.py",
+    "PRELOAD_MODULES",
+)
 # Declared but never imported by name, each for a stated reason.
 NOT_IMPORTED = {
     # SQLAlchemy loads it for postgresql+psycopg:// URLs (warehouse/engines.py sets that driver).

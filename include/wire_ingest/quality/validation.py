@@ -733,7 +733,7 @@ def import_gx() -> ModuleType:
     import great_expectations as gx
 
     if not already_imported:
-        # In an Airflow task this line means the worker was not preloaded (wire_ingest.executor).
+        # In an Airflow task this line means the worker was not preloaded (wire_ingest.airflow.celery_worker).
         log.info("imported Great Expectations in %.1f s", time.perf_counter() - began)
     if gx_logger.level >= logging.WARNING:
         # A few GX modules pin their own logger to INFO ("Created temporary directory ..."):

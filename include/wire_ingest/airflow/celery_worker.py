@@ -1,18 +1,21 @@
-"""A LocalExecutor whose task processes start with the pipeline's heavy libraries already imported."""
+"""Celery settings whose worker processes import the pipeline and GX once, before their first task."""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import time
+from typing import Any
 
-from airflow.executors.local_executor import LocalExecutor
+from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+from celery.signals import worker_init
 
 log = logging.getLogger(__name__)
 
-# What the tasks import. GX alone costs 7-12 s per process here: paid once by the scheduler
-# instead of by every task (each task process is a fork of a LocalExecutor worker, itself a fork
-# of the scheduler), the way gunicorn's --preload or Celery's prefork pool share an import.
+# What the tasks import. GX alone costs 4-12 s per process here: paid once by each Celery worker
+# before it forks its pool processes, instead of by every task (Airflow's Celery task forks the
+# task process from a pool process, so the task inherits these modules), the way gunicorn's
+# --preload shares an import.
 PRELOAD_MODULES = (
     # what a task process imports to run a TaskFlow task (~0.2 s per task otherwise)
     "airflow.sdk",
@@ -64,7 +67,7 @@ def preload() -> float:
     try:
         feeds = list(sources.load_sources())
     except sources.SourceConfigError:
-        # The DAG files report a broken sources file; the scheduler must not die of it here.
+        # The DAG files report a broken sources file; the worker must not die of it here.
         log.warning("preload: no GX checkpoints built, the sources file is broken", exc_info=True)
         feeds = []
     validation.prepare(feeds)
@@ -72,15 +75,17 @@ def preload() -> float:
     return time.perf_counter() - began
 
 
-class PreloadedLocalExecutor(LocalExecutor):
-    """LocalExecutor that imports the pipeline once, before it forks its worker processes.
+def _preload_worker(**_: Any) -> None:
+    """Celery's `worker_init`: in the worker's main process before it forks its pool, never in
+    the scheduler."""
+    seconds = preload()
+    log.info("preloaded the wire_ingest pipeline and GX in %.1f s", seconds)
 
-    Set `AIRFLOW__CORE__EXECUTOR=wire_ingest.airflow.executor.PreloadedLocalExecutor` (scripts/airflow-env.sh
-    does). With the spawn start method (macOS) nothing is inherited and it behaves as LocalExecutor.
-    """
 
-    def start(self) -> None:
-        if self.is_mp_using_fork:
-            seconds = preload()
-            log.info("preloaded the wire_ingest pipeline and GX in %.1f s", seconds)
-        super().start()
+worker_init.connect(_preload_worker, weak=False)
+
+# Airflow's own Celery settings, unchanged: what `[celery] celery_config_options` names
+# (AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=wire_ingest.airflow.celery_worker.CELERY_CONFIG), so that
+# the worker imports this module and connects the hook above. The scheduler imports the module
+# too (to send tasks) but never runs the hook: nothing of the pipeline is imported there.
+CELERY_CONFIG: dict[str, Any] = dict(DEFAULT_CELERY_CONFIG)
