@@ -576,10 +576,10 @@ def running_airflow(
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def airflow_services_warehouse(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL schema for the warehouse the shared services load into."""
-    schema = f"wire_services_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def warehouse_schema(postgres_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own (URL with its search_path), dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -592,6 +592,13 @@ def airflow_services_warehouse(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_services_warehouse(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema for the warehouse the shared services load into."""
+    with warehouse_schema(postgres_url, "wire_services") as url:
+        yield url
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from airflow_services import (
     HostNetwork,
     host_network,
     running_airflow,
+    warehouse_schema,
 )
 from test_backfill import DAYS, content
 
@@ -81,19 +82,8 @@ def celery_site(worker_network: HostNetwork) -> Iterator[RunningSite]:
 
 @pytest.fixture(scope="module")
 def celery_warehouse(postgres_url: str) -> Iterator[str]:
-    schema = f"celery_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = sa.engine.make_url(postgres_url).update_query_dict(
-            {"options": f"-csearch_path={schema}"}
-        )
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with warehouse_schema(postgres_url, "celery") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
