@@ -11,7 +11,8 @@ import datetime as dt
 import json
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from contextlib import contextmanager
+from typing import IO, Any
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -29,14 +30,21 @@ def work_path(ctx: RunContext, name: str) -> str:
     return f"{ctx.work_url}/{name}"
 
 
-def write_text(url: str, text: str) -> None:
-    """Write a whole file; a killed writer never leaves it half-written under its real name."""
+@contextmanager
+def _replacing(url: str) -> Iterator[IO[str]]:
+    """A text stream whose content appears under `url` only once it is complete: a killed writer
+    never leaves a half-written stage file under its real name."""
     fs, path = url_to_fs(url)
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     tmp = path + ".tmp"
     with fs.open(tmp, "w", encoding="utf-8") as out:
-        out.write(text)
+        yield out
     fs.mv(tmp, path)
+
+
+def write_text(url: str, text: str) -> None:
+    with _replacing(url) as out:
+        out.write(text)
 
 
 def read_text(url: str) -> str | None:
@@ -56,15 +64,11 @@ def remove(url: str) -> None:
 
 
 def write_jsonl(url: str, rows: Iterable[Mapping[str, Any]]) -> int:
-    fs, path = url_to_fs(url)
-    fs.makedirs(posixpath.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
     count = 0
-    with fs.open(tmp, "w", encoding="utf-8") as out:
+    with _replacing(url) as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    fs.mv(tmp, path)  # a killed task never leaves a half-written stage file under its real name
     return count
 
 
