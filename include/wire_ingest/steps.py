@@ -434,7 +434,7 @@ def check_site_health(ctx: RunContext) -> SiteHealth:
         text = "; ".join(str(signal) for signal in health.signals)
         log.warning("parse: %s", text)
         workfiles.write_text(notes, text)
-        from wire_ingest.airflow import alerts  # after the warning: Airflow sets up logging
+        from wire_ingest import alerts
 
         dag_id = sources.get_source(ctx.feed).dag
         alerts.send(

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from airflow_services import AirflowServices, AlertReceiver, StatsdReceiver
 
+from wire_ingest import alerts as wire_alerts
 from wire_ingest.airflow import alerts
 
 FAILING_LOGICAL_DATE = "2020-12-23T00:03:00+08:00"
@@ -48,7 +49,7 @@ def wait_for_ingest_run(warehouse_url: str, run_id: str, timeout: float = 120) -
 def test_send_posts_one_message_with_task_error_and_link(
     alert_receiver: AlertReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(alerts.WEBHOOK_URL_ENV, alert_receiver.url)
+    monkeypatch.setenv(wire_alerts.WEBHOOK_URL_ENV, alert_receiver.url)
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://airflow.example:8080")
     before = len(alert_receiver.received)
 
@@ -106,9 +107,9 @@ def test_send_mails_the_alert_through_the_smtp_connection(
             },
         }
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(connection))
-        monkeypatch.setenv(alerts.EMAIL_TO_ENV, "ops@example.org, desk@example.org")
-        monkeypatch.delenv(alerts.WEBHOOK_URL_ENV, raising=False)
-        alert = alerts.Alert(
+        monkeypatch.setenv(wire_alerts.EMAIL_TO_ENV, "ops@example.org, desk@example.org")
+        monkeypatch.delenv(wire_alerts.WEBHOOK_URL_ENV, raising=False)
+        alert = wire_alerts.Alert(
             kind="task_failed",
             dag_id="wire_ingest",
             run_id="mail_test_run",
@@ -116,7 +117,7 @@ def test_send_mails_the_alert_through_the_smtp_connection(
             error="RuntimeError: the site is down",
             url="http://127.0.0.1:8080/dags/wire_ingest/runs/mail_test_run/tasks/fetch",
         )
-        alerts.send(alert)
+        wire_alerts.send(alert)
     finally:
         controller.stop()
     ((recipients, message),) = received
@@ -135,7 +136,7 @@ def test_deadline_callback_alerts_with_the_runs_feed_and_day(
     alert_receiver: AlertReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The callback's context is the run as the REST API shows it: its dates name the day."""
-    monkeypatch.setenv(alerts.WEBHOOK_URL_ENV, alert_receiver.url)
+    monkeypatch.setenv(wire_alerts.WEBHOOK_URL_ENV, alert_receiver.url)
     before = len(alert_receiver.received)
     deadline = "2020-12-24T22:00:00+00:00"
     run = {"dag_id": "wire_ingest", "dag_run_id": "scheduled__2020-12-22T16:00:00+00:00",

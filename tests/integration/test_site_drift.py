@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from airflow_services import AlertReceiver
 
-from wire_ingest import plan, steps
-from wire_ingest.airflow import alerts
+from wire_ingest import alerts, plan, steps
+from wire_ingest.airflow.alerts import WireFailureNotifier
 from wire_ingest.quality import site_health
 from wire_ingest.warehouse import engines, tables
 from wiresim.generate import Site, build_site
@@ -125,9 +125,7 @@ def test_a_listing_without_article_links_fails_with_a_site_drift_alert(
     class TI:  # what Airflow's failure callback gets for the discover task
         dag_id, run_id, task_id = "wire_ingest", "drift-listing", "discover"
 
-    alerts.WireFailureNotifier().notify(
-        {"ti": TI(), "run_id": TI.run_id, "exception": caught.value}
-    )
+    WireFailureNotifier().notify({"ti": TI(), "run_id": TI.run_id, "exception": caught.value})
     (alert,) = _drift_alerts(alert_receiver, "drift-listing")
     assert alert["task_id"] == "discover"
     assert "SiteDriftError: site_drift listing_no_links: " in alert["error"]

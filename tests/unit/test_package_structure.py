@@ -115,6 +115,20 @@ def test_no_import_of_another_modules_private_name(module: str) -> None:
     assert offending == [], f"{module} reaches into private names: {offending}"
 
 
+def test_only_the_airflow_glue_imports_the_airflow_glue() -> None:
+    """The stages run without Airflow (CLI, benchmarks, tests): imports point into `airflow/`
+    from nowhere else in the package, so the glue sits on top of the rooms, never under them."""
+    glue = "wire_ingest.airflow"
+    upward = sorted(
+        f"{module} -> {target}"
+        for module in MODULES
+        if not (module == glue or module.startswith(glue + "."))
+        for target in _edges(module)
+        if target == glue or target.startswith(glue + ".")
+    )
+    assert upward == []
+
+
 def test_the_checks_catch_a_circle_and_a_private_import(tmp_path: Path) -> None:
     """The checks themselves can fail: a made-up pair of modules that import each other."""
     global MODULES

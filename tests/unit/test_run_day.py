@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from wire_ingest import alerts as wire_alerts
 from wire_ingest import plan, sources
 from wire_ingest.airflow import alerts
 
@@ -73,7 +74,7 @@ def test_a_manual_runs_day_param_names_its_day_a_backfills_does_not() -> None:
 
 
 def test_the_site_drift_alert_names_the_feed_and_day() -> None:
-    alert = alerts.site_drift_alert(
+    alert = wire_alerts.site_drift_alert(
         "wire_ingest", "r", "listing changed", feed="china_org_cn", target_day="2020-12-23"
     )
     assert "(feed china_org_cn, day 2020-12-23)" in alert.text

@@ -28,6 +28,7 @@ PRELOAD_MODULES = (
     "airflow.providers.standard.operators.python",
     "airflow.providers.common.io.assets.file",
     # the DAG file and the pipeline's stages
+    "wire_ingest.alerts",
     "wire_ingest.airflow.alerts",
     "wire_ingest.airflow.context",
     "wire_ingest.steps",
