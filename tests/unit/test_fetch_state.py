@@ -158,6 +158,29 @@ def test_shared_limiter_spaces_reservations_per_host(schema: Engine) -> None:
     assert SharedRateLimiter(schema, 0).wait("a") == 0.0
 
 
+def test_shared_limiter_reserves_again_when_it_wakes_late(schema: Engine) -> None:
+    """A process that oversleeps its slot (a loaded machine) does not ask right after the next
+    slot's owner: it reserves again, behind every slot handed out meanwhile."""
+    now = [1000.0]
+    other = SharedRateLimiter(schema, 4, clock=lambda: now[0], sleep=lambda s: None)
+    other_requests: list[float] = []
+    oversleep = [0.3]  # more than half the 0.25 s interval
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if oversleep:  # while this one oversleeps, another process takes the next slot on time
+            other_requests.append(now[0] + other.reserve("a"))
+            now[0] += oversleep.pop()
+
+    late = SharedRateLimiter(schema, 4, clock=lambda: now[0], sleep=sleep)
+    assert late.wait("a") == 0.0  # slot 1000.00
+    assert other.reserve("a") == 0.25  # slot 1000.25
+    # slot 1000.50, woken at 1000.80: the other took 1000.75, so it reserves 1001.00 and waits
+    assert late.wait("a") == pytest.approx(0.5 + 0.2)
+    assert other_requests == [pytest.approx(1000.75)]
+    assert now[0] == pytest.approx(1001.0)  # asks 0.25 s after the other, not 0.05 s
+
+
 def test_loopback_hosts_listed_in_local_config_have_no_limit_other_hosts_keep_it(
     schema: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,11 @@ from wire_ingest.settings import FetchSettings
 from wire_ingest.warehouse.engines import dialect_insert, write_transaction
 from wire_ingest.warehouse.tables import host_rate_slots
 
+# Woken later than this share of the interval after its slot, a request reserves a new slot
+# (at most MAX_RESERVATIONS in all, then it goes: a request is never starved).
+LATE_SHARE = 0.5
+MAX_RESERVATIONS = 3
+
 
 class SharedRateLimiter:
     """Per-host request slots reserved in the warehouse: holds across threads, tasks and runs.
@@ -58,17 +63,33 @@ class SharedRateLimiter:
             reserved = float(conn.execute(query).scalar_one())
             now = self._clock()
             slot = max(now, reserved)
-            interval = max(self.interval, self._host_interval.get(host, 0.0))
+            interval = self.host_interval(host)
             conn.execute(sa.update(t).where(t.c.host == host).values(next_slot_at=slot + interval))
         return slot - now
 
+    def host_interval(self, host: str) -> float:
+        return max(self.interval, self._host_interval.get(host, 0.0))
+
     def wait(self, host: str) -> float:
+        """Block until this host's reserved slot; returns the seconds waited.
+
+        A process that wakes well after its slot (a loaded machine) reserves again instead of
+        asking at once: by then later slots, other processes' requests, may be due, and asking
+        now would put two requests closer than the interval.
+        """
         if host in self._unlimited or (self.interval == 0 and host not in self._host_interval):
             return 0.0  # off: a site we run ourselves
-        delay = self.reserve(host)
-        if delay > 0:
+        waited = 0.0
+        for _ in range(MAX_RESERVATIONS):
+            delay = self.reserve(host)
+            if delay <= 0:
+                break
+            due = self._clock() + delay
             self._sleep(delay)
-        return delay
+            waited += delay
+            if self._clock() - due <= LATE_SHARE * self.host_interval(host):
+                break
+        return waited
 
 
 class HostLimiter(Protocol):
