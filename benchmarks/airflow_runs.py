@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.day import postgres_base_url
+from benchmarks.harness import Row, unavailable
 from tests.integration.airflow_services import AirflowServices, running_airflow
 
 DAG_ID = "wire_ingest"
@@ -22,6 +24,32 @@ DAG_ID = "wire_ingest"
 REDIS_URL = os.environ.get("WIRE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 TASKS = ("discover", "fetch", "parse_dedupe", "validate", "load")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def not_in_quick(figure: str, measure: str, how_long: str) -> dict[str, Any]:
+    """The result of a benchmark that `--quick` leaves out: one row saying so and why."""
+    return {"rows": [Row(figure, measure, None, note=f"not in --quick ({how_long})").to_dict()]}
+
+
+def services_missing(figure: str, measure: str, *, redis: bool = False) -> dict[str, Any] | None:
+    """None when the services' PostgreSQL (and with `redis`, the Celery broker) answer; else the
+    result that says which is missing instead of measuring something else."""
+    import sqlalchemy as sa
+
+    try:
+        sa.create_engine(postgres_base_url()).connect().close()
+    except Exception as exc:
+        why = f"no PostgreSQL at {postgres_base_url()} for Airflow's metadata: {exc}"
+        return {"rows": [unavailable(figure, measure, why[:300]).to_dict()]}
+    if redis:
+        import redis as redis_client
+
+        try:
+            redis_client.Redis.from_url(REDIS_URL).ping()
+        except Exception as exc:
+            why = f"no Redis at {REDIS_URL} (WIRE_BENCH_REDIS_URL) for Celery: {exc}"
+            return {"rows": [unavailable(figure, measure, why[:300]).to_dict()]}
+    return None
 
 
 @contextlib.contextmanager

@@ -19,9 +19,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.airflow_runs import TASKS, RunTiming, airflow, run_day, serve_site
+from benchmarks.airflow_runs import (
+    TASKS,
+    RunTiming,
+    airflow,
+    not_in_quick,
+    run_day,
+    serve_site,
+    services_missing,
+)
 from benchmarks.day import STAGES, postgres_base_url, timed_day
-from benchmarks.harness import Row, median, row, unavailable
+from benchmarks.harness import Row, median, row
 
 FIGURE = "A day in Airflow"
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,23 +129,11 @@ def run(quick: bool) -> dict[str, Any]:
     from wire_ingest.quality import validation
 
     if quick:
-        return {
-            "rows": [
-                Row(
-                    FIGURE,
-                    "a day through the scheduler, one day",
-                    None,
-                    note="not in --quick (about 3 minutes: two service starts)",
-                ).to_dict()
-            ]
-        }
-    try:
-        import sqlalchemy as sa
-
-        sa.create_engine(postgres_base_url()).connect().close()
-    except Exception as exc:  # the services' metadata database: say so, measure nothing else
-        why = f"no PostgreSQL at {postgres_base_url()} for Airflow's metadata: {exc}"[:300]
-        return {"rows": [unavailable(FIGURE, "a day through the scheduler", why).to_dict()]}
+        return not_in_quick(
+            FIGURE, "a day through the scheduler", "about 3 minutes: a service start"
+        )
+    if missing := services_missing(FIGURE, "a day through the scheduler"):
+        return missing
 
     days = [FIRST_DAY + dt.timedelta(days=i) for i in (1, 2, 3)]
     python = sys.executable

@@ -24,11 +24,13 @@ from benchmarks.airflow_runs import (
     airflow,
     beijing_midnight,
     finished_runs,
+    not_in_quick,
     run_day,
     serve_site,
+    services_missing,
 )
 from benchmarks.day import postgres_base_url
-from benchmarks.harness import Row, median, row, unavailable
+from benchmarks.harness import median, row
 
 FIGURE = "Scaling out"
 FIRST_DAY = dt.date(2020, 12, 20)  # the warm-up day
@@ -104,30 +106,11 @@ def _hand_offs(runs: list[RunTiming]) -> float:
 
 
 def run(quick: bool) -> dict[str, Any]:
+    measure = "CeleryExecutor vs LocalExecutor"
     if quick:
-        return {
-            "rows": [
-                Row(
-                    FIGURE,
-                    "CeleryExecutor vs LocalExecutor",
-                    None,
-                    note="not in --quick (about 5 minutes: three service starts)",
-                ).to_dict()
-            ]
-        }
-    try:
-        import redis
-        import sqlalchemy as sa
-
-        from benchmarks.airflow_runs import REDIS_URL
-
-        sa.create_engine(postgres_base_url()).connect().close()
-        redis.Redis.from_url(REDIS_URL).ping()
-    except Exception as exc:
-        why = f"needs PostgreSQL ({postgres_base_url()}) and Redis (WIRE_BENCH_REDIS_URL): {exc}"
-        return {
-            "rows": [unavailable(FIGURE, "CeleryExecutor vs LocalExecutor", why[:300]).to_dict()]
-        }
+        return not_in_quick(FIGURE, measure, "about 5 minutes: three service starts")
+    if missing := services_missing(FIGURE, measure, redis=True):
+        return missing
 
     with (
         tempfile.TemporaryDirectory(prefix="wire-bench-celery-") as tmp,
