@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from browser import chromium, log_in
 
 from wire_ingest.airflow import alerts
 
@@ -26,8 +27,6 @@ pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 DAG_ID = "wire_ingest"
 
 
@@ -270,28 +269,18 @@ def test_manual_and_backfill_runs_show_their_day_and_have_no_deadline(
 def _screenshot_runs(local: LocalAirflow, run_ids: list[str], backfill_day: dt.date) -> None:
     """The Runs list (the manual run's id names its day) and a backfill run's page (its note
     names the day): the screenshots of docs/operations.md."""
-    from playwright.sync_api import sync_playwright
-
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(60_000)
-            page.goto(f"{local.base_url}/")
-            page.fill("input[name=username]", "admin")
-            page.fill("input[name=password]", local.password)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(lambda url: "/auth/login" not in url)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(60_000)
+        log_in(page, f"{local.base_url}/", local.password)
 
-            page.goto(f"{local.base_url}/dags/{DAG_ID}/runs")
-            for run_id in run_ids:
-                page.get_by_text(run_id, exact=True).first.wait_for()
-            page.screenshot(path=str(SCREENSHOTS / "runs-with-days.png"))
+        page.goto(f"{local.base_url}/dags/{DAG_ID}/runs")
+        for run_id in run_ids:
+            page.get_by_text(run_id, exact=True).first.wait_for()
+        page.screenshot(path=str(SCREENSHOTS / "runs-with-days.png"))
 
-            backfill_id = run_ids[1]
-            page.goto(f"{local.base_url}/dags/{DAG_ID}/runs/{quote(backfill_id, safe='')}")
-            page.get_by_text(f"day {backfill_day.isoformat()}").first.wait_for()
-            page.screenshot(path=str(SCREENSHOTS / "run-note-day.png"))
-        finally:
-            browser.close()
+        backfill_id = run_ids[1]
+        page.goto(f"{local.base_url}/dags/{DAG_ID}/runs/{quote(backfill_id, safe='')}")
+        page.get_by_text(f"day {backfill_day.isoformat()}").first.wait_for()
+        page.screenshot(path=str(SCREENSHOTS / "run-note-day.png"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
+from browser import chromium, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -383,39 +384,22 @@ def test_plugin_registers_a_dag_tab(api_server: ApiServer) -> None:
 
 
 def test_browser_logs_in_and_sees_the_tab(api_server: ApiServer) -> None:
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--headless",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.goto(f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality")
-            page.wait_for_selector("input[name='username']", timeout=60_000)
-            page.fill("input[name='username']", "admin")
-            page.fill("input[name='password']", ADMIN_PASSWORD)
-            page.keyboard.press("Enter")
-            page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
-            frame_element = page.wait_for_selector("iframe", timeout=60_000)
-            frame = frame_element.content_frame()
-            assert frame is not None
-            frame.wait_for_selector("#runs", timeout=60_000)
-            assert RUN_ID in frame.inner_text("#runs")
-            cells = frame.query_selector_all("[data-count]")
-            shown = {cell.get_attribute("data-count"): cell.inner_text() for cell in cells}
-            assert shown["loaded"] == "7" and shown["rejected"] == "4"
-            assert "expect_column_values_to_be_in_set(source)" in frame.inner_text("#top-failed")
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        log_in(page, f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality", ADMIN_PASSWORD)
+        page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
+        frame_element = page.wait_for_selector("iframe", timeout=60_000)
+        frame = frame_element.content_frame()
+        assert frame is not None
+        frame.wait_for_selector("#runs", timeout=60_000)
+        assert RUN_ID in frame.inner_text("#runs")
+        cells = frame.query_selector_all("[data-count]")
+        shown = {cell.get_attribute("data-count"): cell.inner_text() for cell in cells}
+        assert shown["loaded"] == "7" and shown["rejected"] == "4"
+        assert "expect_column_values_to_be_in_set(source)" in frame.inner_text("#top-failed")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
 
 
@@ -442,53 +426,36 @@ def test_the_tab_fits_1280_px_in_the_grid_and_the_graph_view(
 ) -> None:
     """At 1280 px the DAG page shows the tab beside the grid or the graph: every column of the
     report is on screen, nothing needs scrolling sideways."""
-    from playwright.sync_api import sync_playwright
 
     screenshot = ROOT / "docs" / "screenshots" / f"quality-tab-{view}-1280.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--headless",
-            ],
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # The UI keeps the DAG page's left panel choice (grid or graph) in local storage.
+        context.add_init_script(
+            f"window.localStorage.setItem('default_dag_view', JSON.stringify('{view}'))"
         )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            # The UI keeps the DAG page's left panel choice (grid or graph) in local storage.
-            context.add_init_script(
-                f"window.localStorage.setItem('default_dag_view', JSON.stringify('{view}'))"
-            )
-            page = context.new_page()
-            page.goto(f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality")
-            page.wait_for_selector("input[name='username']", timeout=60_000)
-            page.fill("input[name='username']", "admin")
-            page.fill("input[name='password']", ADMIN_PASSWORD)
-            page.keyboard.press("Enter")
-            page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
-            frame_element = page.wait_for_selector("iframe", timeout=60_000)
-            frame = frame_element.content_frame()
-            assert frame is not None
-            frame.wait_for_selector("#reject-rows", timeout=60_000)
-            if view == "graph":  # the graph's canvas, not the grid's rows, is beside the tab
-                page.wait_for_selector(".react-flow", timeout=60_000)
-            page.wait_for_timeout(1000)  # let the panels settle before measuring
-            box = frame_element.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= 1280
-            outer = page.evaluate(
-                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-            )
-            assert outer[0] <= outer[1], f"the DAG page scrolls sideways: {outer}"
-            found = frame.evaluate(OVERFLOW_SCRIPT)
-            assert found["scrollWidth"] <= found["width"], found
-            assert found["outside"] == [] and found["scrolling"] == [], found
-            # Every column is there to read: as a column, or as a labelled line of its row.
-            for label in ("run", "day", "status", "discovered", "rejected", "loaded", "docs"):
-                assert frame.locator(f"#runs td[data-label='{label}']").first.is_visible(), label
-            assert frame.locator("#reject-rows td[data-label='message']").first.is_visible()
-            page.screenshot(path=str(screenshot))
-        finally:
-            browser.close()
+        page = context.new_page()
+        log_in(page, f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality", ADMIN_PASSWORD)
+        page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
+        frame_element = page.wait_for_selector("iframe", timeout=60_000)
+        frame = frame_element.content_frame()
+        assert frame is not None
+        frame.wait_for_selector("#reject-rows", timeout=60_000)
+        if view == "graph":  # the graph's canvas, not the grid's rows, is beside the tab
+            page.wait_for_selector(".react-flow", timeout=60_000)
+        page.wait_for_timeout(1000)  # let the panels settle before measuring
+        box = frame_element.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280
+        outer = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert outer[0] <= outer[1], f"the DAG page scrolls sideways: {outer}"
+        found = frame.evaluate(OVERFLOW_SCRIPT)
+        assert found["scrollWidth"] <= found["width"], found
+        assert found["outside"] == [] and found["scrolling"] == [], found
+        # Every column is there to read: as a column, or as a labelled line of its row.
+        for label in ("run", "day", "status", "discovered", "rejected", "loaded", "docs"):
+            assert frame.locator(f"#runs td[data-label='{label}']").first.is_visible(), label
+        assert frame.locator("#reject-rows td[data-label='message']").first.is_visible()
+        page.screenshot(path=str(screenshot))
     assert screenshot.stat().st_size > 10_000

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import chromium
 
 from wire_ingest.discover.day import discover_day
 from wire_ingest.discover.walker import walk_listing
@@ -487,22 +488,13 @@ def test_a_javascript_url_in_a_reject_is_shown_as_text() -> None:
 @pytest.mark.slow
 def test_in_a_browser_only_the_http_url_is_a_link() -> None:
     """Chromium reads the tab's markup: no javascript: link to click, the URL still visible."""
-    from playwright.sync_api import sync_playwright
-
     markup = _report_with_rejects()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.abort())  # the page alone, no network
-            page.set_content(markup)
-            hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.abort())  # the page alone, no network
+        page.set_content(markup)
+        hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+        text = page.inner_text("body")
     assert "https://www.china.org.cn/a.htm" in hrefs
     assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:", "vbscript:"))]
     assert "javascript:alert(document.cookie)" in text

@@ -9,32 +9,21 @@ from urllib.parse import quote
 
 import pytest
 from airflow_services import ADMIN_PASSWORD, ADMIN_USER, AirflowServices, BackfillResult
+from browser import chromium, log_in
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow, pytest.mark.postgres]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 
 
 @pytest.fixture
 def page(airflow_services: AirflowServices) -> Iterator[Any]:
     """A Chromium page logged into the services' UI as admin."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(60_000)
-            page.goto(f"{airflow_services.base_url}/")
-            page.fill("input[name=username]", ADMIN_USER)
-            page.fill("input[name=password]", ADMIN_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(lambda url: "/auth/login" not in url)
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(60_000)
+        log_in(page, f"{airflow_services.base_url}/", ADMIN_PASSWORD, user=ADMIN_USER)
+        yield page
 
 
 def test_dag_page_shows_the_backfill_runs_and_a_run_summary(
