@@ -584,11 +584,9 @@ def load_step(
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
         final = exact.dedupe_with_warehouse(engine, validated)
-        fetched = workfiles.read_text(work_path(ctx, "fetched.jsonl")) or ""
+        fetched = read_jsonl(work_path(ctx, "fetched.jsonl"), missing_ok=True)  # none: reprocess
         done = [  # what the run fetched may be asked conditionally once the run is loaded
-            row["url"]
-            for row in map(json.loads, fetched.splitlines())
-            if row["ok"] and row["status"] == 200
+            row["url"] for row in fetched if row["ok"] and row["status"] == 200
         ]
         # One transaction for the rows and everything derived from them (the story index, the
         # fetch state "done" that makes later runs ask conditionally, the rejects and the run's

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any
 
-import fsspec
 from fsspec.core import url_to_fs
 
 from wire_ingest.models import Rejection, RunContext
@@ -72,8 +71,16 @@ def write_jsonl(url: str, rows: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def read_jsonl(url: str) -> Iterator[dict[str, Any]]:
-    with fsspec.open(url, "r", encoding="utf-8") as src:
+def read_jsonl(url: str, *, missing_ok: bool = False) -> Iterator[dict[str, Any]]:
+    """The rows of a JSONL file; none when it does not exist and `missing_ok` (else an error)."""
+    fs, path = url_to_fs(url)
+    try:
+        src = fs.open(path, "r", encoding="utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return
+        raise
+    with src:
         for line in src:
             if line.strip():
                 yield json.loads(line)
