@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from story_corpus import load_corpus
 
 from wire_ingest import text, urls
 from wire_ingest.dedupe import exact, stories
@@ -248,3 +250,51 @@ def test_ensure_schema_upgrades_an_older_articles_table(tmp_path: Path) -> None:
     _load(engine, _family()[:2], "after-upgrade")
     assert len(set(_story_ids(engine).values())) == 1
     engine.dispose()
+
+
+def test_signature_is_datasketchs_minhash() -> None:
+    """The persisted buckets depend on the MinHash values: the array computation must give what
+    datasketch's MinHash (the scheme's reference) gives, for any text and the empty set."""
+    from datasketch import MinHash
+
+    rng = random.Random(20_201_223)
+    alphabet = "abc xyz\u00e9\u4e2d-'."
+    sets = [
+        frozenset(
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+            for _ in range(rng.randint(0, 400))
+        )
+        for _ in range(200)
+    ]
+    sets += [features(make_article(1, "Quake jolts Peru", "\n\n".join([LEAD, *MORE]))).shingles]
+    for shingles in sets:
+        expected = MinHash(
+            num_perm=stories.NUM_PERM,
+            seed=stories.MINHASH_SEED,
+            scheme=stories.MINHASH_SCHEME,
+            permutations=stories._permutations(),
+        )
+        expected.update_batch([s.encode("utf-8") for s in shingles])
+        found = stories._signature(shingles)
+        if not shingles:
+            assert found is None
+            continue
+        assert found.dtype == expected.hashvalues.dtype
+        assert found.tolist() == expected.hashvalues.tolist()
+
+
+def test_may_link_is_false_only_for_pairs_the_decision_leaves_apart() -> None:
+    """The grouping skips the full decision where `may_link` says no: on the hand-written corpus
+    (versions, copies, templated series, summaries), every pair it rules out is one that
+    `link_decision` does not link, and it rules out most of the unlinked ones."""
+    corpus = [features(item.article) for item in load_corpus()]
+    ruled_out = unlinked = 0
+    for a, b in itertools.combinations(corpus, 2):
+        rule = stories.link_decision(a, b).rule
+        assert stories.may_link(a, b) == stories.may_link(b, a)
+        if not stories.may_link(a, b):
+            ruled_out += 1
+            assert rule == "", (a.article_id, b.article_id, rule)
+        if not rule:
+            unlinked += 1
+    assert ruled_out > unlinked / 2

@@ -258,16 +258,25 @@ def _permutations() -> Any:
 
 
 def _signature(shingles: Iterable[str]) -> Any:
-    from datasketch import MinHash
+    """The MinHash values datasketch's `MinHash(scheme="affine32").update_batch` gives (a test
+    holds them equal), computed on one array: its per-shingle hashing and its per-sketch set-up
+    were most of an article's features."""
+    import numpy as np
 
-    encoded = [s.encode("utf-8") for s in shingles]  # a MinHash does not depend on order
-    if not encoded:
+    sha1 = hashlib.sha1
+    # datasketch's sha1_hash32: the first 4 bytes of the SHA-1, little-endian
+    digests = b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingles])
+    if not digests:
         return None
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
-    )
-    minhash.update_batch(encoded)
-    return minhash.hashvalues
+    hashed = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    # the scheme's pre-mix, MurmurHash3's 32-bit finalizer (uint32 products wrap modulo 2**32)
+    hashed ^= hashed >> np.uint32(16)
+    hashed *= np.uint32(0x85EBCA6B)
+    hashed ^= hashed >> np.uint32(13)
+    hashed *= np.uint32(0xC2B2AE35)
+    hashed ^= hashed >> np.uint32(16)
+    a, b = _permutations()
+    return (hashed * a + b).min(axis=0)  # a MinHash does not depend on order
 
 
 def _bucket(payload: bytes, band: int) -> int:
@@ -491,6 +500,29 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
     return LinkDecision("", 0.0, signals)
 
 
+def may_link(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """False when `link_decision` cannot link the two, on the cheapest of its signals: most pairs
+    that share a bucket (a day's templated series, a headline word) are other news, and the
+    decision's other signals are most of its cost. Symmetric."""
+    if a.digest or b.digest:
+        return True  # the summaries' rule: link_decision's own test is as cheap
+    shared = len(a.shingles & b.shingles)
+    shorter = min(len(a.shingles), len(b.shingles))
+    if shorter:
+        # the same numbers link_decision compares for near_duplicate and contained
+        if shared / (len(a.shingles) + len(b.shingles) - shared) >= NEAR_DUPLICATE_JACCARD:
+            return True
+        if shorter >= MIN_CONTAINED_SHINGLES and shared / shorter >= CONTAINED_SHARE:
+            return True
+    if a.published is None or b.published is None:
+        return False
+    if abs(a.published - b.published) / 3600 > VERSION_WINDOW_HOURS:
+        return False
+    # Both version rules need the lead's names in the other, compared after rounding to 3
+    # decimals: a margin below the threshold keeps every pair the rounding could lift over it.
+    return _lead_in_other(a, b) >= VERSION_LEAD_ENTITIES - 0.001
+
+
 def same_story(a: StoryFeatures, b: StoryFeatures) -> str | None:
     """Why two articles are one story (the rule's name), or None. Symmetric."""
     return link_decision(a, b).rule or None
@@ -554,7 +586,8 @@ def group_stories(
         for bucket in features.buckets:
             by_bucket[bucket].append(features)
     batch_ids = {f.article_id for f in batch}
-    decisions: dict[tuple[str, str], LinkDecision] = {}
+    compared: set[tuple[str, str]] = set()
+    decisions: dict[tuple[str, str], LinkDecision] = {}  # the linked pairs
     for a in batch:
         # a batch article meets every article stored under a bucket it looks up; the relation
         # is symmetric (same band, or publication days at most one apart)
@@ -563,12 +596,15 @@ def group_stories(
                 if a.article_id == b.article_id:
                     continue
                 pair = (min(a.article_id, b.article_id), max(a.article_id, b.article_id))
-                if pair in decisions:
+                if pair in compared:
+                    continue
+                compared.add(pair)
+                if not may_link(a, b):
                     continue
                 first, second = (a, b) if a.article_id == pair[0] else (b, a)
                 decision = link_decision(first, second)
-                decisions[pair] = decision
                 if decision.rule:
+                    decisions[pair] = decision
                     other = (
                         b.article_id if b.article_id in batch_ids else node_of_stored(b.article_id)
                     )
@@ -584,11 +620,7 @@ def group_stories(
         for story_id in story_roots
         if story_of("story:" + story_id) != story_id
     }
-    found = [
-        StoryLink(a, b, d.rule, d.score, d.signals)
-        for (a, b), d in sorted(decisions.items())
-        if d.rule
-    ]
+    found = [StoryLink(a, b, d.rule, d.score, d.signals) for (a, b), d in sorted(decisions.items())]
     return assigned, relabel, found
 
 
