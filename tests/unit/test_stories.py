@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import json
 import random
 from pathlib import Path
 
@@ -298,3 +300,23 @@ def test_may_link_is_false_only_for_pairs_the_decision_leaves_apart() -> None:
         if not rule:
             unlinked += 1
     assert ruled_out > unlinked / 2
+
+
+def test_features_handed_over_are_the_features(tmp_path: Path) -> None:
+    """What the dedupe step hands the load step (JSON rows) gives back equal features, and a
+    grouping on them is the grouping on freshly computed ones; a changed text is computed anew."""
+    engine = engines.make_engine(f"sqlite:///{tmp_path}/w.db")
+    migrations.migrate(engine)
+    day1, day2 = _family()[:3], _family()[3:]
+    _load(engine, day1, "run-1")
+    fresh = exact.dedupe_with_warehouse(engine, day2)
+    assert fresh.stories is not None
+    rows = [json.loads(json.dumps(r)) for r in stories.features_rows(fresh.stories)]
+    known = stories.features_from_rows(rows)
+    assert len(known) == len(day2)
+    for article in fresh.articles:
+        assert known[stories.features_key(article)] == stories.story_features(article)
+    again = exact.dedupe_with_warehouse(engine, day2, known)
+    assert again == fresh
+    edited = [dataclasses.replace(a, body=a.body + "\n\nA new paragraph.") for a in day2]
+    assert all(stories.features_key(a) not in known for a in edited)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -152,6 +153,8 @@ class StoryAssignment:
     buckets: dict[str, tuple[int, ...]]  # article_id -> LSH buckets to persist
     candidates_checked: int  # stored articles whose bodies were compared
     bands: dict[str, tuple[int, ...]] = field(default_factory=dict)  # article_id -> their bands
+    # batch article_id -> its features, keyed for a later call by `features_rows`
+    features: dict[str, StoryFeatures] = field(default_factory=dict)
 
     @property
     def grouped(self) -> int:
@@ -528,6 +531,66 @@ def same_story(a: StoryFeatures, b: StoryFeatures) -> str | None:
     return link_decision(a, b).rule or None
 
 
+# ---------------------------------------------------------------- features handed over
+
+# Part of every features key: change it with anything that changes what story_features returns,
+# so that features computed by the code before the change are never taken for the new ones.
+FEATURES_FORMAT = 1
+_SET_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(StoryFeatures) if str(f.type).startswith("frozenset")
+)
+_TUPLE_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(StoryFeatures) if str(f.type).startswith(("tuple", "Order"))
+)
+
+
+def features_key(article: Article) -> str:
+    """A digest of what `story_features` reads of an article: equal keys, equal features."""
+    read = [
+        FEATURES_FORMAT,
+        article.article_id,
+        article.title,
+        article.body,
+        article.published_at,
+        article.canonical_url,
+        article.dateline,
+    ]
+    encoded = json.dumps(read, ensure_ascii=False).encode("utf-8")
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def features_rows(assignment: StoryAssignment) -> Iterator[dict[str, Any]]:
+    """The batch's features as JSON rows for `features_from_rows`: the load step groups the
+    articles the dedupe step grouped (less any validation rejected) and need not compute them
+    again, which was about as much work as the rest of both steps together."""
+    for article in assignment.articles:
+        features = assignment.features.get(article.article_id)
+        if features is None:
+            continue
+        row: dict[str, Any] = {"key": features_key(article)}
+        for name in StoryFeatures.__slots__:
+            value = getattr(features, name)
+            row[name] = list(value) if name in _SET_FIELDS or name in _TUPLE_FIELDS else value
+        yield row
+
+
+def features_from_rows(rows: Iterable[dict[str, Any]]) -> dict[str, StoryFeatures]:
+    """`features_key` -> features, from `features_rows`' rows (JSON keeps ints and floats exact)."""
+    found: dict[str, StoryFeatures] = {}
+    for row in rows:
+        values: dict[str, Any] = {
+            name: frozenset(value)
+            if name in _SET_FIELDS
+            else tuple(value)
+            if name in _TUPLE_FIELDS
+            else value
+            for name, value in row.items()
+            if name != "key"
+        }
+        found[row["key"]] = StoryFeatures(**values)
+    return found
+
+
 # ---------------------------------------------------------------- grouping
 
 
@@ -659,9 +722,17 @@ def _fetch_articles(
     return rows
 
 
-def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignment:
-    """Give every batch article its story_id, matching the batch and the warehouse's LSH index."""
-    batch = [story_features(a) for a in articles]
+def assign_stories(
+    engine: Engine,
+    articles: Sequence[Article],
+    known: Mapping[str, StoryFeatures] | None = None,
+) -> StoryAssignment:
+    """Give every batch article its story_id, matching the batch and the warehouse's LSH index.
+
+    `known`: features by `features_key` (`features_from_rows`), taken instead of computing them.
+    """
+    known = known or {}
+    batch = [known.get(features_key(a)) or story_features(a) for a in articles]
     batch_ids = {f.article_id for f in batch}
     with engine.connect() as conn:
         matched = _lookup_buckets(conn, (b for f in batch for b in f.probes))
@@ -703,6 +774,7 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
         buckets={f.article_id: f.buckets for f in batch},
         candidates_checked=len(stored),
         bands={f.article_id: f.bands for f in batch},
+        features={f.article_id: f for f in batch},
     )
 
 
