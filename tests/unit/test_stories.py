@@ -320,3 +320,22 @@ def test_features_handed_over_are_the_features(tmp_path: Path) -> None:
     assert again == fresh
     edited = [dataclasses.replace(a, body=a.body + "\n\nA new paragraph.") for a in day2]
     assert all(stories.features_key(a) not in known for a in edited)
+
+
+def test_handed_over_sets_keep_every_member() -> None:
+    """Sets are handed over as lines where they can be: an empty set, an empty member and a
+    member with a line break come back as they were."""
+    base = features(make_article(1, "Quake jolts Peru", "\n\n".join([LEAD, *MORE])))
+    for odd in (frozenset(), frozenset({""}), frozenset({"a\nb", "c"}), frozenset({"", "x"})):
+        article = make_article(2, "Quake jolts Peru", LEAD)
+        handed = dataclasses.replace(base, article_id=article.article_id, entities=odd, topic=odd)
+        assignment = stories.StoryAssignment(
+            articles=[article],
+            relabel={},
+            links=[],
+            buckets={},
+            candidates_checked=0,
+            features={article.article_id: handed},
+        )
+        rows = [json.loads(json.dumps(r)) for r in stories.features_rows(assignment)]
+        assert stories.features_from_rows(rows) == {stories.features_key(article): handed}

@@ -582,8 +582,29 @@ def features_rows(assignment: StoryAssignment) -> Iterator[dict[str, Any]]:
         row: dict[str, Any] = {"key": features_key(article)}
         for name in StoryFeatures.__slots__:
             value = getattr(features, name)
-            row[name] = list(value) if name in _SET_FIELDS or name in _TUPLE_FIELDS else value
+            if name in _SET_FIELDS:
+                row[name] = _joined(value)
+            elif name in _TUPLE_FIELDS:
+                row[name] = list(value)
+            else:
+                row[name] = value
         yield row
+
+
+def _joined(words: frozenset[str]) -> str | list[str]:
+    # One string of lines for a set of words and shingles (none holds a line break or is empty):
+    # a day's features are ~100,000 of them, and one string each set is far quicker to write
+    # and read; a list where a member could not be told apart in lines.
+    joined = "\n".join(words)
+    if "" in words or joined.count("\n") != len(words) - 1:
+        return sorted(words)
+    return joined
+
+
+def _set_of(value: str | list[str]) -> frozenset[str]:
+    if isinstance(value, list):
+        return frozenset(value)
+    return frozenset(value.split("\n")) if value else frozenset()
 
 
 def features_from_rows(rows: Iterable[dict[str, Any]]) -> dict[str, StoryFeatures]:
@@ -591,7 +612,7 @@ def features_from_rows(rows: Iterable[dict[str, Any]]) -> dict[str, StoryFeature
     found: dict[str, StoryFeatures] = {}
     for row in rows:
         values: dict[str, Any] = {
-            name: frozenset(value)
+            name: _set_of(value)
             if name in _SET_FIELDS
             else tuple(value)
             if name in _TUPLE_FIELDS
