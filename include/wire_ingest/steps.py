@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The dedupe step's story features of its articles, for the load step's grouping of them.
+STORY_FEATURES = "story-features.jsonl"
+
 
 class FetchFailedError(RuntimeError):
     """The day's pages could not be fetched (an outage, or nothing to fetch): the run stops in
@@ -448,7 +451,7 @@ def check_site_health(ctx: RunContext) -> SiteHealth:
 @_timed
 def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
     """Merge repeats of one URL and mark copies of a known body as duplicates (they still load)."""
-    from wire_ingest.dedupe import exact
+    from wire_ingest.dedupe import exact, stories
 
     articles = [Article.from_dict(row) for row in read_jsonl(parsed_path)]
     engine = _engine(ctx)
@@ -458,6 +461,8 @@ def dedupe_step(ctx: RunContext, parsed_path: str) -> dict[str, Any]:
         engine.dispose()
     path = work_path(ctx, "deduped.jsonl")
     write_jsonl(path, (a.to_dict() for a in result.articles))
+    if result.stories is not None:
+        write_jsonl(work_path(ctx, STORY_FEATURES), stories.features_rows(result.stories))
     save_counts(
         ctx, "dedupe", {"duplicates": result.duplicates, "same_url_merged": result.same_url_merged}
     )
@@ -583,7 +588,12 @@ def load_step(
     engine = _engine(ctx)
     try:
         # Validation may have rejected a body's first copy: point duplicates only at rows that exist.
-        final = exact.dedupe_with_warehouse(engine, validated)
+        # Other runs may have loaded since: the grouping is done again, on the dedupe step's
+        # features of the same articles (none when its file is missing: they are computed).
+        handed_over = read_jsonl(work_path(ctx, STORY_FEATURES), missing_ok=True)
+        final = exact.dedupe_with_warehouse(
+            engine, validated, stories.features_from_rows(handed_over)
+        )
         fetched = read_jsonl(work_path(ctx, "fetched.jsonl"), missing_ok=True)  # none: reprocess
         done = [  # what the run fetched may be asked conditionally once the run is loaded
             row["url"] for row in fetched if row["ok"] and row["status"] == 200

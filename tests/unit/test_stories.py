@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
+import json
 import random
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from story_corpus import load_corpus
 
 from wire_ingest import text, urls
 from wire_ingest.dedupe import exact, stories
@@ -248,3 +252,59 @@ def test_ensure_schema_upgrades_an_older_articles_table(tmp_path: Path) -> None:
     _load(engine, _family()[:2], "after-upgrade")
     assert len(set(_story_ids(engine).values())) == 1
     engine.dispose()
+
+
+def test_may_link_is_false_only_for_pairs_the_decision_leaves_apart() -> None:
+    """The grouping skips the full decision where `may_link` says no: on the hand-written corpus
+    (versions, copies, templated series, summaries), every pair it rules out is one that
+    `link_decision` does not link, and it rules out most of the unlinked ones."""
+    corpus = [features(item.article) for item in load_corpus()]
+    ruled_out = unlinked = 0
+    for a, b in itertools.combinations(corpus, 2):
+        rule = stories.link_decision(a, b).rule
+        assert stories.may_link(a, b) == stories.may_link(b, a)
+        if not stories.may_link(a, b):
+            ruled_out += 1
+            assert rule == "", (a.article_id, b.article_id, rule)
+        if not rule:
+            unlinked += 1
+    assert ruled_out > unlinked / 2
+
+
+def test_features_handed_over_are_the_features(tmp_path: Path) -> None:
+    """What the dedupe step hands the load step (JSON rows) gives back equal features, and a
+    grouping on them is the grouping on freshly computed ones; a changed text is computed anew."""
+    engine = engines.make_engine(f"sqlite:///{tmp_path}/w.db")
+    migrations.migrate(engine)
+    day1, day2 = _family()[:3], _family()[3:]
+    _load(engine, day1, "run-1")
+    fresh = exact.dedupe_with_warehouse(engine, day2)
+    assert fresh.stories is not None
+    rows = [json.loads(json.dumps(r)) for r in stories.features_rows(fresh.stories)]
+    known = stories.features_from_rows(rows)
+    assert len(known) == len(day2)
+    for article in fresh.articles:
+        assert known[stories.features_key(article)] == stories.story_features(article)
+    again = exact.dedupe_with_warehouse(engine, day2, known)
+    assert again == fresh
+    edited = [dataclasses.replace(a, body=a.body + "\n\nA new paragraph.") for a in day2]
+    assert all(stories.features_key(a) not in known for a in edited)
+
+
+def test_handed_over_sets_keep_every_member() -> None:
+    """Sets are handed over as lines where they can be: an empty set, an empty member and a
+    member with a line break come back as they were."""
+    base = features(make_article(1, "Quake jolts Peru", "\n\n".join([LEAD, *MORE])))
+    for odd in (frozenset(), frozenset({""}), frozenset({"a\nb", "c"}), frozenset({"", "x"})):
+        article = make_article(2, "Quake jolts Peru", LEAD)
+        handed = dataclasses.replace(base, article_id=article.article_id, entities=odd, topic=odd)
+        assignment = stories.StoryAssignment(
+            articles=[article],
+            relabel={},
+            links=[],
+            buckets={},
+            candidates_checked=0,
+            features={article.article_id: handed},
+        )
+        rows = [json.loads(json.dumps(r)) for r in stories.features_rows(assignment)]
+        assert stories.features_from_rows(rows) == {stories.features_key(article): handed}

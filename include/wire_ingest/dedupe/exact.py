@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from wire_ingest.dedupe.stories import (
     OrderKey,
     StoryAssignment,
+    StoryFeatures,
     assign_stories,
     publication_order,
 )
@@ -92,12 +93,17 @@ def dedupe_articles(articles: Sequence[Article], known: Sequence[KnownArticle]) 
     )
 
 
-def dedupe_with_warehouse(engine: Engine, articles: Sequence[Article]) -> DedupeResult:
+def dedupe_with_warehouse(
+    engine: Engine,
+    articles: Sequence[Article],
+    known_features: Mapping[str, StoryFeatures] | None = None,
+) -> DedupeResult:
     """`dedupe_articles` against the warehouse's articles that share a URL or a body hash, then
-    story ids from the warehouse's LSH index (persist them with `stories.record_stories`)."""
+    story ids from the warehouse's LSH index (persist them with `stories.record_stories`);
+    `known_features` as `stories.assign_stories` takes them."""
     known = known_articles(
         engine, (a.canonical_url for a in articles), (a.content_hash for a in articles)
     )
     exact = dedupe_articles(articles, known)
-    stories = assign_stories(engine, exact.articles)
+    stories = assign_stories(engine, exact.articles, known_features)
     return dataclasses.replace(exact, articles=stories.articles, stories=stories)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -152,6 +153,8 @@ class StoryAssignment:
     buckets: dict[str, tuple[int, ...]]  # article_id -> LSH buckets to persist
     candidates_checked: int  # stored articles whose bodies were compared
     bands: dict[str, tuple[int, ...]] = field(default_factory=dict)  # article_id -> their bands
+    # batch article_id -> its features, keyed for a later call by `features_rows`
+    features: dict[str, StoryFeatures] = field(default_factory=dict)
 
     @property
     def grouped(self) -> int:
@@ -225,18 +228,30 @@ def _name(word: str) -> str:
     return word.lower().replace("\u2019", "'").removesuffix("'s").rstrip(".'-")
 
 
+# A word's stem as a name, or "" (not one): cached whole, so that a text's names are one C-level
+# pass of cache hits over its capitalised words instead of a Python test of each.
+@lru_cache(maxsize=1 << 16)
+def _entity(word: str) -> str:
+    name = _name(word)
+    return name[:ENTITY_STEM] if len(name) > 1 and name not in _STOPWORDS else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def _headline_keyword(word: str) -> str:
+    name = _name(word)
+    return name if len(name) > 2 and name not in _STOPWORDS and not _FIGURE.search(name) else ""
+
+
 def entities(text: str) -> frozenset[str]:
     """Capitalised names (people, places, bodies) in the text, stopwords left out, cut to their
     first five letters so that "Israel" and "Israeli", "Indonesia" and "Indonesian" meet."""
-    names = (_name(w) for w in _CAPITALISED.findall(text))
-    return frozenset(n[:ENTITY_STEM] for n in names if len(n) > 1 and n not in _STOPWORDS)
+    return frozenset(filter(None, map(_entity, _CAPITALISED.findall(text))))
 
 
 def headline_keywords(title: str) -> frozenset[str]:
     """The headline's words that say what happened, without the version prefix and figures."""
-    words = (_name(w) for w in _WORD.findall(strip_headline_prefix(title)))
     return frozenset(
-        w for w in words if len(w) > 2 and w not in _STOPWORDS and not _FIGURE.search(w)
+        filter(None, map(_headline_keyword, _WORD.findall(strip_headline_prefix(title))))
     )
 
 
@@ -491,9 +506,113 @@ def link_decision(a: StoryFeatures, b: StoryFeatures) -> LinkDecision:
     return LinkDecision("", 0.0, signals)
 
 
+def may_link(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """False when `link_decision` cannot link the two, on the cheapest of its signals: most pairs
+    that share a bucket (a day's templated series, a headline word) are other news, and the
+    decision's other signals are most of its cost. Symmetric."""
+    if a.digest or b.digest:
+        return True  # the summaries' rule: link_decision's own test is as cheap
+    shared = len(a.shingles & b.shingles)
+    shorter = min(len(a.shingles), len(b.shingles))
+    if shorter:
+        # the same numbers link_decision compares for near_duplicate and contained
+        if shared / (len(a.shingles) + len(b.shingles) - shared) >= NEAR_DUPLICATE_JACCARD:
+            return True
+        if shorter >= MIN_CONTAINED_SHINGLES and shared / shorter >= CONTAINED_SHARE:
+            return True
+    if a.published is None or b.published is None:
+        return False
+    if abs(a.published - b.published) / 3600 > VERSION_WINDOW_HOURS:
+        return False
+    # Both version rules need the lead's names in the other, compared after rounding to 3
+    # decimals: a margin below the threshold keeps every pair the rounding could lift over it.
+    return _lead_in_other(a, b) >= VERSION_LEAD_ENTITIES - 0.001
+
+
 def same_story(a: StoryFeatures, b: StoryFeatures) -> str | None:
     """Why two articles are one story (the rule's name), or None. Symmetric."""
     return link_decision(a, b).rule or None
+
+
+# ---------------------------------------------------------------- features handed over
+
+# Part of every features key: change it with anything that changes what story_features returns,
+# so that features computed by the code before the change are never taken for the new ones.
+FEATURES_FORMAT = 1
+_SET_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(StoryFeatures) if str(f.type).startswith("frozenset")
+)
+_TUPLE_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(StoryFeatures) if str(f.type).startswith(("tuple", "Order"))
+)
+
+
+def features_key(article: Article) -> str:
+    """A digest of what `story_features` reads of an article: equal keys, equal features."""
+    read = [
+        FEATURES_FORMAT,
+        article.article_id,
+        article.title,
+        article.body,
+        article.published_at,
+        article.canonical_url,
+        article.dateline,
+    ]
+    encoded = json.dumps(read, ensure_ascii=False).encode("utf-8")
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def features_rows(assignment: StoryAssignment) -> Iterator[dict[str, Any]]:
+    """The batch's features as JSON rows for `features_from_rows`: the load step groups the
+    articles the dedupe step grouped (less any validation rejected) and need not compute them
+    again, which was about as much work as the rest of both steps together."""
+    for article in assignment.articles:
+        features = assignment.features.get(article.article_id)
+        if features is None:
+            continue
+        row: dict[str, Any] = {"key": features_key(article)}
+        for name in StoryFeatures.__slots__:
+            value = getattr(features, name)
+            if name in _SET_FIELDS:
+                row[name] = _joined(value)
+            elif name in _TUPLE_FIELDS:
+                row[name] = list(value)
+            else:
+                row[name] = value
+        yield row
+
+
+def _joined(words: frozenset[str]) -> str | list[str]:
+    # One string of lines for a set of words and shingles (none holds a line break or is empty):
+    # a day's features are ~100,000 of them, and one string each set is far quicker to write
+    # and read; a list where a member could not be told apart in lines.
+    joined = "\n".join(words)
+    if "" in words or joined.count("\n") != len(words) - 1:
+        return sorted(words)
+    return joined
+
+
+def _set_of(value: str | list[str]) -> frozenset[str]:
+    if isinstance(value, list):
+        return frozenset(value)
+    return frozenset(value.split("\n")) if value else frozenset()
+
+
+def features_from_rows(rows: Iterable[dict[str, Any]]) -> dict[str, StoryFeatures]:
+    """`features_key` -> features, from `features_rows`' rows (JSON keeps ints and floats exact)."""
+    found: dict[str, StoryFeatures] = {}
+    for row in rows:
+        values: dict[str, Any] = {
+            name: _set_of(value)
+            if name in _SET_FIELDS
+            else tuple(value)
+            if name in _TUPLE_FIELDS
+            else value
+            for name, value in row.items()
+            if name != "key"
+        }
+        found[row["key"]] = StoryFeatures(**values)
+    return found
 
 
 # ---------------------------------------------------------------- grouping
@@ -554,25 +673,29 @@ def group_stories(
         for bucket in features.buckets:
             by_bucket[bucket].append(features)
     batch_ids = {f.article_id for f in batch}
-    decisions: dict[tuple[str, str], LinkDecision] = {}
+    compared: set[tuple[str, str]] = set()
+    decisions: dict[tuple[str, str], LinkDecision] = {}  # the linked pairs
     for a in batch:
         # a batch article meets every article stored under a bucket it looks up; the relation
-        # is symmetric (same band, or publication days at most one apart)
-        for bucket in a.probes or a.buckets:
-            for b in by_bucket.get(bucket, ()):
-                if a.article_id == b.article_id:
-                    continue
-                pair = (min(a.article_id, b.article_id), max(a.article_id, b.article_id))
-                if pair in decisions:
-                    continue
-                first, second = (a, b) if a.article_id == pair[0] else (b, a)
-                decision = link_decision(first, second)
+        # is symmetric (same band, or publication days at most one apart). Those it meets in
+        # the order first met, each once: a day's common headline word meets many in many keys.
+        met = {
+            b.article_id: b for bucket in a.probes or a.buckets for b in by_bucket.get(bucket, ())
+        }
+        met.pop(a.article_id, None)
+        for b_id, b in met.items():
+            pair = (a.article_id, b_id) if a.article_id < b_id else (b_id, a.article_id)
+            if pair in compared:
+                continue
+            compared.add(pair)
+            if not may_link(a, b):
+                continue
+            first, second = (a, b) if a.article_id == pair[0] else (b, a)
+            decision = link_decision(first, second)
+            if decision.rule:
                 decisions[pair] = decision
-                if decision.rule:
-                    other = (
-                        b.article_id if b.article_id in batch_ids else node_of_stored(b.article_id)
-                    )
-                    components.union(a.article_id, other)
+                other = b_id if b_id in batch_ids else node_of_stored(b_id)
+                components.union(a.article_id, other)
 
     def story_of(node: str) -> str:
         root = components.find(node)
@@ -584,11 +707,7 @@ def group_stories(
         for story_id in story_roots
         if story_of("story:" + story_id) != story_id
     }
-    found = [
-        StoryLink(a, b, d.rule, d.score, d.signals)
-        for (a, b), d in sorted(decisions.items())
-        if d.rule
-    ]
+    found = [StoryLink(a, b, d.rule, d.score, d.signals) for (a, b), d in sorted(decisions.items())]
     return assigned, relabel, found
 
 
@@ -627,9 +746,17 @@ def _fetch_articles(
     return rows
 
 
-def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignment:
-    """Give every batch article its story_id, matching the batch and the warehouse's LSH index."""
-    batch = [story_features(a) for a in articles]
+def assign_stories(
+    engine: Engine,
+    articles: Sequence[Article],
+    known: Mapping[str, StoryFeatures] | None = None,
+) -> StoryAssignment:
+    """Give every batch article its story_id, matching the batch and the warehouse's LSH index.
+
+    `known`: features by `features_key` (`features_from_rows`), taken instead of computing them.
+    """
+    known = known or {}
+    batch = [known.get(features_key(a)) or story_features(a) for a in articles]
     batch_ids = {f.article_id for f in batch}
     with engine.connect() as conn:
         matched = _lookup_buckets(conn, (b for f in batch for b in f.probes))
@@ -671,6 +798,7 @@ def assign_stories(engine: Engine, articles: Sequence[Article]) -> StoryAssignme
         buckets={f.article_id: f.buckets for f in batch},
         candidates_checked=len(stored),
         bands={f.article_id: f.bands for f in batch},
+        features={f.article_id: f for f in batch},
     )
 
 

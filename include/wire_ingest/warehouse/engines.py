@@ -131,6 +131,32 @@ def _array_of(element: Any) -> pg_dialect.ARRAY[Any]:
     return pg_dialect.ARRAY(sa.Text() if isinstance(element, sa.String) else element)
 
 
+def _array_literal(values: Sequence[Any], element: Any) -> str | None:
+    """PostgreSQL's text form of an array of integers or strings (None for other types): the
+    driver adapts a list one element at a time in Python, ~1.5 µs an integer and ~3 µs a string,
+    and the story index inserts tens of thousands of rows a day."""
+    if isinstance(element, sa.Integer):
+        return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
+    if isinstance(element, sa.String):
+        quoted = (
+            "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+        return "{" + ",".join(quoted) + "}"
+    return None
+
+
+def _array_parameter(values: Sequence[Any], element: Any) -> sa.ColumnElement[Any]:
+    """One array parameter of the column type `element`: sent as text and cast where it can be.
+    Only for FROM unnest(...), which casts once: in a WHERE the cast (array_in is not immutable,
+    so the planner does not fold it) may be evaluated again for every row a scan reads."""
+    array_type = _array_of(element)
+    literal = _array_literal(values, element)
+    if literal is None:
+        return sa.bindparam(None, list(values), type_=array_type)
+    return sa.cast(sa.bindparam(None, literal, type_=sa.Text()), array_type)
+
+
 def insert_ignoring_conflicts(
     conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -142,10 +168,7 @@ def insert_ignoring_conflicts(
         conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
         return
     names = list(rows[0])
-    arrays = [
-        sa.bindparam(None, [row[name] for row in rows], type_=_array_of(table.c[name].type))
-        for name in names
-    ]
+    arrays = [_array_parameter([row[name] for row in rows], table.c[name].type) for name in names]
     source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
     select = sa.select(*(source.c[name] for name in names))
     conn.execute(pg_dialect.insert(table).from_select(names, select).on_conflict_do_nothing())
