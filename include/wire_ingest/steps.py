@@ -219,7 +219,11 @@ def fetch_step(
 
             outcomes, warc_url = fetch_round(to_fetch)
             warc_urls = [warc_url]
-            if "trial_max_pages" not in load_counts(ctx):
+            # Only pages answered 200 can link on (related_articles reads no other), and a page
+            # is landed as a 200 response only when its result says 200: a round of 304s (a
+            # re-run of a loaded day) has nothing to read, so its WARC is not parsed again.
+            answered = any(o.result.status == 200 for o in outcomes)
+            if answered and "trial_max_pages" not in load_counts(ctx):
                 extra = related.related_articles(
                     sources.get_source(ctx.feed),
                     ctx.target_day,

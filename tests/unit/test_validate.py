@@ -495,6 +495,30 @@ def test_host_pattern_allows_listed_hosts_on_any_port_only() -> None:
         host_pattern([])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The cat's toy and the dog",
+        "rock'n'roll of the 'tis' it's '' ' x' 'y",
+        "It is — “quoted” – of the 2nd_day… and 3,000 tons",
+        "Café au lait: the café's menu, naïve of it",  # non-ASCII letters: the regex path
+        "Exponent x² of a, ½ of the rest",  # numeric non-digits are words too
+        "٣ digits ٤ of the",  # non-ASCII digits separate words
+        "中文 and the 内容",
+        "!!! 123 ...",
+        "İstanbul is in the news",
+    ],
+)
+def test_english_stopword_share_counts_the_words_of_its_regex(text: str) -> None:
+    from wire_ingest.quality.validation import ENGLISH_STOPWORDS, english_stopword_share
+
+    # The definition: words are what _WORD finds; the ASCII fast path must agree with it.
+    words = re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?|[^\W\d_]+", text)
+    stop = sum(word.lower() in ENGLISH_STOPWORDS for word in words)
+    expected = round(stop / len(words), 4) if words else 0.0
+    assert english_stopword_share(text) == expected
+
+
 def _rejection(n: int, *expectations: tuple[str, str]) -> Rejection:
     return Rejection(
         feed=FEED,

@@ -178,7 +178,7 @@ def build_run_docs(
     ValidationResultIdentifier of each of the run's checkpoint results -> success. counts: the
     run's stage counts as the Data quality tab shows them, shown in each result's page.
     """
-    from wire_ingest.quality import validation
+    from wire_ingest.quality import docs_views, validation
 
     docs_root = root or settings.data_docs_dir()
     folder = run_dir(run_id, root=docs_root)
@@ -186,10 +186,19 @@ def build_run_docs(
     _label_results(context, results, name=name, counts=counts or {})
     # Any: GX's DataDocsSiteConfigTypedDict lacks show_how_to_buttons ("may be incomplete"),
     # the flag GX's own footer says to set to hide its tutorial footer and pop-up.
+    # The views are GX's own with the process's compiled templates (docs_views): the same
+    # pages, without compiling GX's templates again for every run.
+    page_view = docs_views.view("PageView")
     site: Any = {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "view": docs_views.view("IndexPageView"),
+        },
+        "site_section_builders": {
+            section: {"view": page_view} for section in ("expectations", "validations", "profiling")
+        },
         "store_backend": {
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(folder),
