@@ -33,3 +33,16 @@ def log_in(page: Any, url: str, password: str, *, user: str = "admin") -> None:
     page.fill("input[name='password']", password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda current: "/auth/login" not in current, timeout=60_000)
+
+
+def open_quality_tab(page: Any, base_url: str, dag_id: str, password: str, ready: str) -> Any:
+    """Sign in, open the DAG's Data quality tab and wait for `ready` (a selector) inside the
+    tab's frame; returns the frame's element (its `content_frame()` is the report)."""
+    url = f"{base_url}/dags/{dag_id}/plugin/wire-quality"
+    log_in(page, url, password)
+    page.wait_for_url(f"**/dags/{dag_id}/plugin/wire-quality", timeout=60_000)
+    frame_element = page.wait_for_selector("iframe", timeout=60_000)
+    frame = frame_element.content_frame()
+    assert frame is not None, "the Data quality tab has no frame"
+    frame.wait_for_selector(ready, timeout=60_000)
+    return frame_element

@@ -18,7 +18,7 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
-from browser import chromium, log_in
+from browser import chromium, open_quality_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -387,12 +387,9 @@ def test_browser_logs_in_and_sees_the_tab(api_server: ApiServer) -> None:
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        log_in(page, f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality", ADMIN_PASSWORD)
-        page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
-        frame_element = page.wait_for_selector("iframe", timeout=60_000)
-        frame = frame_element.content_frame()
-        assert frame is not None
-        frame.wait_for_selector("#runs", timeout=60_000)
+        frame = open_quality_tab(
+            page, api_server.base_url, DAG_ID, ADMIN_PASSWORD, ready="#runs"
+        ).content_frame()
         assert RUN_ID in frame.inner_text("#runs")
         cells = frame.query_selector_all("[data-count]")
         shown = {cell.get_attribute("data-count"): cell.inner_text() for cell in cells}
@@ -435,12 +432,10 @@ def test_the_tab_fits_1280_px_in_the_grid_and_the_graph_view(
             f"window.localStorage.setItem('default_dag_view', JSON.stringify('{view}'))"
         )
         page = context.new_page()
-        log_in(page, f"{api_server.base_url}/dags/{DAG_ID}/plugin/wire-quality", ADMIN_PASSWORD)
-        page.wait_for_url(f"**/dags/{DAG_ID}/plugin/wire-quality", timeout=60_000)
-        frame_element = page.wait_for_selector("iframe", timeout=60_000)
+        frame_element = open_quality_tab(
+            page, api_server.base_url, DAG_ID, ADMIN_PASSWORD, ready="#reject-rows"
+        )
         frame = frame_element.content_frame()
-        assert frame is not None
-        frame.wait_for_selector("#reject-rows", timeout=60_000)
         if view == "graph":  # the graph's canvas, not the grid's rows, is beside the tab
             page.wait_for_selector(".react-flow", timeout=60_000)
         page.wait_for_timeout(1000)  # let the panels settle before measuring
