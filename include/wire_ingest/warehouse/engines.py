@@ -124,15 +124,12 @@ def member_of(
         yield column.in_(chunk)
 
 
-def _array_of(element: Any) -> pg_dialect.ARRAY[Any]:
-    # strings without the column's length: a cast to varchar(n)[] would cut longer values
-    # silently (an id lookup could match a prefix, an insert would not fail as it should)
-    return pg_dialect.ARRAY(sa.Text() if isinstance(element, sa.String) else element)
-
-
 def _array_parameter(values: Sequence[Any], element: Any) -> sa.ColumnElement[Any]:
     """One array parameter of the column type `element`, adapted by the driver (psycopg)."""
-    return sa.bindparam(None, list(values), type_=_array_of(element))
+    # strings without the column's length: a cast to varchar(n)[] would cut longer values
+    # silently (an id lookup could match a prefix, an insert would not fail as it should)
+    item = sa.Text() if isinstance(element, sa.String) else element
+    return sa.bindparam(None, list(values), type_=pg_dialect.ARRAY(item))
 
 
 def insert_ignoring_conflicts(
