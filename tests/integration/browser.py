@@ -35,9 +35,11 @@ def log_in(page: Any, url: str, password: str, *, user: str = "admin") -> None:
     page.wait_for_url(lambda current: "/auth/login" not in current, timeout=60_000)
 
 
-def open_quality_tab(page: Any, base_url: str, dag_id: str, password: str, ready: str) -> Any:
+def open_quality_tab(
+    page: Any, base_url: str, dag_id: str, password: str, ready: str
+) -> tuple[Any, Any]:
     """Sign in, open the DAG's Data quality tab and wait for `ready` (a selector) inside the
-    tab's frame; returns the frame's element (its `content_frame()` is the report)."""
+    tab's frame; returns the frame's element and the frame (the report)."""
     url = f"{base_url}/dags/{dag_id}/plugin/wire-quality"
     log_in(page, url, password)
     page.wait_for_url(f"**/dags/{dag_id}/plugin/wire-quality", timeout=60_000)
@@ -45,4 +47,4 @@ def open_quality_tab(page: Any, base_url: str, dag_id: str, password: str, ready
     frame = frame_element.content_frame()
     assert frame is not None, "the Data quality tab has no frame"
     frame.wait_for_selector(ready, timeout=60_000)
-    return frame_element
+    return frame_element, frame

@@ -387,9 +387,9 @@ def test_browser_logs_in_and_sees_the_tab(api_server: ApiServer) -> None:
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        frame = open_quality_tab(
+        _, frame = open_quality_tab(
             page, api_server.base_url, DAG_ID, ADMIN_PASSWORD, ready="#runs"
-        ).content_frame()
+        )
         assert RUN_ID in frame.inner_text("#runs")
         cells = frame.query_selector_all("[data-count]")
         shown = {cell.get_attribute("data-count"): cell.inner_text() for cell in cells}
@@ -432,10 +432,9 @@ def test_the_tab_fits_1280_px_in_the_grid_and_the_graph_view(
             f"window.localStorage.setItem('default_dag_view', JSON.stringify('{view}'))"
         )
         page = context.new_page()
-        frame_element = open_quality_tab(
+        frame_element, frame = open_quality_tab(
             page, api_server.base_url, DAG_ID, ADMIN_PASSWORD, ready="#reject-rows"
         )
-        frame = frame_element.content_frame()
         if view == "graph":  # the graph's canvas, not the grid's rows, is beside the tab
             page.wait_for_selector(".react-flow", timeout=60_000)
         page.wait_for_timeout(1000)  # let the panels settle before measuring
