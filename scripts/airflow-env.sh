@@ -47,3 +47,23 @@ for secret in "$AIRFLOW_HOME/jwt_secret" "$AIRFLOW_HOME"/simple_auth_manager_pas
 done
 chmod 700 "$AIRFLOW_HOME"
 export AIRFLOW__API_AUTH__JWT_SECRET="${AIRFLOW__API_AUTH__JWT_SECRET:-$(cat "$AIRFLOW_HOME/jwt_secret")}"
+
+# The CLI's writes beside running services (make trigger, make backfill). On the default SQLite
+# metadata database the CLI can meet the scheduler's write lock ("database is locked"); the
+# transaction is rolled back then, so the same write is tried again, at most five times.
+airflow_write() {
+  local attempt output
+  for attempt in 1 2 3 4 5; do
+    if output="$("${VENV:-$ROOT/.venv}/bin/airflow" "$@" 2>&1)"; then
+      printf '%s\n' "$output"
+      return 0
+    fi
+    if [ "$attempt" -lt 5 ] && grep -q "database is locked" <<<"$output"; then
+      echo "the metadata database is busy; trying again ($((attempt + 1)) of 5)" >&2
+      sleep "$attempt"
+      continue
+    fi
+    printf '%s\n' "$output" >&2
+    return 1
+  done
+}

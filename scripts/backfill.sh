@@ -60,23 +60,9 @@ fi
 # The DAG's days are Beijing days (00:00 Asia/Shanghai). A bare date would mean 00:00 UTC, which is
 # 08:00 in Beijing: the window would then start with the day after FROM. Pass Beijing midnights.
 echo "backfill $DAG_ID: $FROM .. $TO (Beijing days), at most $MAX_ACTIVE_RUNS runs at once"
-# On the default SQLite metadata database the CLI can meet the scheduler's write lock ("database
-# is locked"): nothing was written then, so try again a few times before giving up.
-for attempt in 1 2 3 4 5; do
-  if created="$("${AIRFLOW[@]}" backfill create --dag-id "$DAG_ID" \
-      --from-date "${FROM}T00:00:00+08:00" --to-date "${TO}T00:00:00+08:00" \
-      --max-active-runs "$MAX_ACTIVE_RUNS" --reprocess-behavior "$REPROCESS" 2>&1)"; then
-    echo "$created"
-    break
-  fi
-  if [ "$attempt" -lt 5 ] && grep -q "database is locked" <<<"$created"; then
-    echo "the metadata database is busy; creating the backfill again (attempt $((attempt + 1)) of 5)"
-    sleep "$attempt"
-    continue
-  fi
-  echo "$created" >&2
-  exit 1
-done
+airflow_write backfill create --dag-id "$DAG_ID" \
+  --from-date "${FROM}T00:00:00+08:00" --to-date "${TO}T00:00:00+08:00" \
+  --max-active-runs "$MAX_ACTIVE_RUNS" --reprocess-behavior "$REPROCESS"
 
 if [ "${NO_WAIT:-0}" = "1" ]; then
   echo "runs queued; watch them in the UI (/dags/$DAG_ID) or: scripts/airflow.sh dags list-runs $DAG_ID"

@@ -14,5 +14,5 @@ conf="{\"day\": \"$DAY\""
 [ -n "${MAX_PAGES:-}" ] && conf+=", \"max_pages\": $((MAX_PAGES))"
 conf+="}"
 run_id="manual__day_${DAY}__$(date -u +%Y%m%dT%H%M%SZ)"
-"$VENV/bin/airflow" dags trigger "$DAG_ID" --run-id "$run_id" --conf "$conf" >/dev/null
+airflow_write dags trigger "$DAG_ID" --run-id "$run_id" --conf "$conf" >/dev/null
 echo "$run_id"
